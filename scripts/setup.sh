@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One idempotent setup for the demo and the tests: Python venv with pinned packages, the browser
+# runtime (PyScript, Pyodide, wasm wheels: hash-checked, see runtime.lock.json) and Debian's Chromium.
+# A second run with everything present touches no network and takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+now() { date +%s%N; }
+step() { local ms=$(( ($(now) - $2) / 1000000 )); printf '[setup] %-30s %4d.%03ds\n' "$1" $((ms / 1000)) $((ms % 1000)); }
+t0=$(now)
+
+s=$(now)
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+  rm -f .venv/.installed-* && touch "$stamp"
+fi
+step "python packages" "$s"
+
+s=$(now)
+.venv/bin/python -m server vendor
+step "browser runtime (npm, PyPI)" "$s"
+
+s=$(now)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+step "chromium (Debian)" "$s"
+step "setup total" "$t0"

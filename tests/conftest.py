@@ -1,0 +1,67 @@
+"""Fixtures shared by every test folder: the real local CRM process, started once per run."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.processes import ROOT, ServerProcess, free_port, python_module
+
+
+@dataclass
+class RunningCrm:
+    """The local vtenext CRM, started as `python -m server.crm serve --test-mode` on a free port."""
+
+    url: str  # base URL, e.g. http://127.0.0.1:PORT (endpoint: <url>/restapi/v1/vtews/<op>)
+    db_path: Path
+    process: ServerProcess
+
+    def endpoint(self, operation: str) -> str:
+        return f"{self.url}/restapi/v1/vtews/{operation}"
+
+    def admin(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the admin CLI against the same database the running CRM uses."""
+        return subprocess.run(
+            python_module("server.crm", "admin", "--db", str(self.db_path), *args),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
+
+def start_crm(tmp: Path, *extra: str) -> RunningCrm:
+    port = free_port()
+    db = tmp / "crm.sqlite3"
+    proc = ServerProcess(
+        python_module(
+            "server.crm", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+            "--test-mode", *extra,
+        ),
+        tmp / "crm.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        return httpx.post(f"{url}/restapi/v1/vtews/mcstatus", timeout=2).status_code == 200
+
+    try:
+        proc.wait_ready(ready, timeout=120)
+    except Exception:
+        proc.stop()
+        raise
+    return RunningCrm(url=url, db_path=db, process=proc)
+
+
+@pytest.fixture(scope="session")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
+    """One seeded CRM for the whole run. Tests that change state use their own Message-IDs/records."""
+    running = start_crm(tmp_path_factory.mktemp("crm"))
+    yield running
+    running.process.stop()
