@@ -1,0 +1,51 @@
+/* Boot guard: the first script of the pane, written for any webview (ES5, no modules).
+ * Outlook hosts that cannot run WebAssembly (Internet Explorer 11, EdgeHTML) get a readable
+ * explanation instead of a blank pane; others start PyScript, whose URL the page gives us. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var me = document.currentScript;
+  if (window.performance && performance.mark) { performance.mark("mc:boot-guard"); }
+  var supported =
+    typeof WebAssembly === "object" &&
+    typeof WebAssembly.instantiate === "function" &&
+    typeof Promise === "function" &&
+    typeof fetch === "function" &&
+    "noModule" in document.createElement("script");
+
+  if (supported) {
+    root.className += " wasm";
+    var s = document.createElement("script");
+    s.type = "module";
+    s.src = me.getAttribute("data-pyscript");
+    document.head.appendChild(s);
+    return;
+  }
+
+  root.className += " no-wasm";
+  var lang = (navigator.language || navigator.userLanguage || "en").toLowerCase();
+  var it = lang.indexOf("it") === 0;
+  var title = it ? "Questa versione di Outlook non può eseguire Mail Connector"
+                 : "This version of Outlook cannot run Mail Connector";
+  var body = it
+    ? "Mail Connector ha bisogno di un browser moderno con WebAssembly. Questa finestra di Outlook usa " +
+      "un motore web vecchio (Internet Explorer o EdgeHTML). Usa Outlook sul web, il nuovo Outlook, " +
+      "oppure Outlook per Windows con Microsoft Edge WebView2 (Microsoft 365, versione 2102 o successiva)."
+    : "Mail Connector needs a modern browser engine with WebAssembly. This Outlook window uses an old " +
+      "one (Internet Explorer or EdgeHTML). Use Outlook on the web, the new Outlook, or Outlook for " +
+      "Windows with Microsoft Edge WebView2 (Microsoft 365, version 2102 or later).";
+  function show() {
+    var box = document.getElementById("unsupported");
+    if (!box) { return; }
+    box.getElementsByTagName("h1")[0].appendChild(document.createTextNode(title));
+    box.getElementsByTagName("p")[0].appendChild(document.createTextNode(body));
+    box.removeAttribute("hidden");
+    var app = document.getElementById("app");
+    if (app) { app.setAttribute("hidden", "hidden"); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", show, false);
+  } else {
+    show();
+  }
+})();
