@@ -59,8 +59,11 @@ OFFICE_CDN = "https://appsforoffice.microsoft.com"
 def content_security_policy() -> str:
     """What the pane needs and nothing more.
 
-    - scripts: our own files, Office.js from Microsoft's CDN (required by the store), and
-      'wasm-unsafe-eval' to compile Pyodide's WebAssembly (no 'unsafe-eval', no inline scripts);
+    - scripts: our own files, Office.js from Microsoft's CDN (required by the store),
+      'wasm-unsafe-eval' to compile Pyodide's WebAssembly, and 'unsafe-eval' because Pyodide's
+      Emscripten loader turns the EM_JS/EM_ASM snippets of the interpreter and of extension modules
+      (pydantic-core) into functions with eval() (pyodide.asm.mjs: addEmJs/addEmAsm); without it
+      Python cannot start. No inline scripts: the pane has none, and mail text never becomes markup;
     - connect: the CRM the user chooses can be any HTTPS host; plain HTTP only for a CRM on this
       machine (the local CRM of the demo and the tests);
     - frame-ancestors: Outlook's web hosts, which show the pane in a frame.
@@ -68,7 +71,7 @@ def content_security_policy() -> str:
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src 'self' 'wasm-unsafe-eval' {OFFICE_CDN}",
+            f"script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' {OFFICE_CDN}",
             "style-src 'self'",
             "img-src 'self' data: blob:",
             "font-src 'self'",
@@ -204,7 +207,7 @@ class StaticSite:
         if request_headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
         media_type = MIME_TYPES.get(file.suffix.lower(), "application/octet-stream")
-        return FileResponse(body, media_type=media_type, headers=headers, method=scope["method"], stat_result=stat)
+        return FileResponse(body, media_type=media_type, headers=headers, stat_result=stat)
 
     def _plain(self, status: int, text: str, extra: dict[str, str] | None = None) -> Response:
         return PlainTextResponse(text, status_code=status, headers={**self.headers, **(extra or {})})

@@ -65,3 +65,58 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
     running = start_crm(tmp_path_factory.mktemp("crm"))
     yield running
     running.process.stop()
+
+
+# --- the add-in's static site and the browser -------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    """pytest-playwright launches Debian's Chromium (Playwright's own download does not work here)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@dataclass
+class RunningSite:
+    """The built add-in (dev build: simulated Office host, sample mails) served by `python -m server serve`."""
+
+    url: str  # e.g. http://127.0.0.1:PORT
+    root: Path
+    process: ServerProcess
+
+
+def start_site(tmp: Path, *, dev: bool = True) -> RunningSite:
+    from server.build import build
+
+    out = tmp / "dist"
+    build(out, dev=dev)
+    port = free_port()
+    proc = ServerProcess(
+        python_module("server", "serve", "--no-build", "--root", str(out), "--port", str(port)),
+        tmp / "site.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        proc.wait_ready(lambda: httpx.get(f"{url}/index.html", timeout=2).status_code == 200, timeout=60)
+    except Exception:
+        proc.stop()
+        raise
+    return RunningSite(url=url, root=out, process=proc)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSite]:
+    running = start_site(tmp_path_factory.mktemp("site"))
+    yield running
+    running.process.stop()

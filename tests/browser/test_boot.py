@@ -1,0 +1,40 @@
+"""The pane boots from the add-in's own server: frame first, then Python with pydantic and httpx."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.pane import PaneDriver
+
+pytestmark = pytest.mark.browser
+
+
+def test_pane_boots_to_ready_with_no_external_request_and_no_error(pane: PaneDriver) -> None:
+    pane.open()
+    # The frame (skeleton) is there before Python runs.
+    assert pane.page.locator("#app .mail-header").is_visible()
+    pane.wait_ready()
+    status = pane.page.locator("#boot-status").inner_text()
+    assert re.search(r"Python 3\.14\.\d+ · pydantic 2\.14\.4 · httpx 0\.28\.1", status), status
+    assert pane.page.locator("#pane-footer").inner_text().startswith("Mail Connector ")
+    assert pane.external_requests() == []
+    # Runtime and wheels really came from our server.
+    for needle in ("/pyodide/pyodide.asm.wasm", "/pyodide/pydantic_core-2.50.5", "/pyodide/httpx-0.28.1", "/app/mailconnector."):
+        assert any(needle in url for url in pane.requests), needle
+    assert pane.console_errors == []
+    assert pane.page_errors == []
+    assert pane.csp_violations() == []
+
+
+def test_webview_without_webassembly_gets_a_readable_explanation(pane: PaneDriver) -> None:
+    pane.page.add_init_script("delete window.WebAssembly;")
+    pane.open()
+    box = pane.page.locator("#unsupported")
+    box.wait_for(state="visible")
+    assert "cannot run Mail Connector" in box.locator("h1").inner_text()
+    assert "WebAssembly" in box.locator("p").inner_text()
+    assert pane.page.locator("#app").is_hidden()
+    # PyScript was never started, so nothing else was fetched.
+    assert not any("/pyodide/" in url for url in pane.requests)
