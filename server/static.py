@@ -46,7 +46,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Hashed outputs of the build: runtime/<hash>/…, app/<name>.<hash>.zip, static/<name>.<hash>.<ext>,
 # pyscript.<hash>.json. Anything else (HTML, icons the manifest names, dev files) must revalidate.
-_HASHED = re.compile(r"^(runtime/[0-9a-f]{12}/.+|(app|static)/[^/]+\.[0-9a-f]{12}\.[a-z0-9]+|pyscript\.[0-9a-f]{12}\.json)$")
+_HASHED = re.compile(
+    r"^(runtime/[0-9a-f]{12}/.+|(app|static)/[^/]+\.[0-9a-f]{12}\.[a-z0-9]+|pyscript\.[0-9a-f]{12}\.json)$"
+)
 
 # Outlook's web hosts that frame the pane (Outlook on the web, new Outlook, Microsoft 365).
 FRAME_ANCESTORS = (
@@ -195,7 +197,8 @@ class StaticSite:
         request_headers = Headers(scope=scope)
         body, encoding = pick_encoding(request_headers.get("accept-encoding", ""), file)
         stat = body.stat()
-        etag = '"' + hashlib.sha1(f"{rel}:{encoding}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:20] + '"'
+        fingerprint = f"{rel}:{encoding}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        etag = '"' + hashlib.sha256(fingerprint).hexdigest()[:20] + '"'
         headers = {
             **self.headers,
             "Cache-Control": IMMUTABLE if _HASHED.match(rel) else REVALIDATE,

@@ -162,7 +162,7 @@ def fetch_wheels(lock: RuntimeLock) -> list[Path]:
 
 
 def _browser_environment(python_full: str) -> dict[str, str]:
-    env = dict(default_environment())
+    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     env.update(
         {
             "platform_system": "Emscripten",
@@ -181,7 +181,9 @@ def _browser_environment(python_full: str) -> dict[str, str]:
     return env
 
 
-def wheel_lock_entry(path: Path, pin: WheelPin, shipped: set[str], lock: RuntimeLock, python_full: str) -> dict[str, object]:
+def wheel_lock_entry(
+    path: Path, pin: WheelPin, shipped: set[str], lock: RuntimeLock, python_full: str
+) -> dict[str, object]:
     """One pyodide-lock.json entry, read from the wheel itself (METADATA, top-level names)."""
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
@@ -251,7 +253,7 @@ def lay_out(lock: RuntimeLock, pyscript_tgz: Path, pyodide_tgz: Path, wheels: li
     _extract(pyodide_tgz, "package/", staging / "pyodide", lambda rel: rel in (*PYODIDE_FILES, "pyodide-lock.json"))
     npm_lock = json.loads((staging / "pyodide" / "pyodide-lock.json").read_text())
     python_full = npm_lock["info"]["python"]
-    shipped = {canonicalize_name(w.name) for w in lock.wheels}
+    shipped: set[str] = {canonicalize_name(w.name) for w in lock.wheels}
     packages = {}
     for path, pin in zip(wheels, lock.wheels, strict=True):
         shutil.copy2(path, staging / "pyodide" / pin.file)

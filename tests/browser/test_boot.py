@@ -21,7 +21,8 @@ def test_pane_boots_to_ready_with_no_external_request_and_no_error(pane: PaneDri
     assert pane.page.locator("#pane-footer").inner_text().startswith("Mail Connector ")
     assert pane.external_requests() == []
     # Runtime and wheels really came from our server.
-    for needle in ("/pyodide/pyodide.asm.wasm", "/pyodide/pydantic_core-2.50.5", "/pyodide/httpx-0.28.1", "/app/mailconnector."):
+    for needle in ("/pyodide/pyodide.asm.wasm", "/pyodide/pydantic_core-2.50.5", "/pyodide/httpx-0.28.1",
+                   "/app/mailconnector."):
         assert any(needle in url for url in pane.requests), needle
     assert pane.console_errors == []
     assert pane.page_errors == []
