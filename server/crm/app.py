@@ -1,0 +1,72 @@
+"""The Starlette application: REST API, web view, test-mode inspection, and response headers."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.crm.api import Endpoint, unknown_route, vtews
+from server.crm.catalog import Catalog
+from server.crm.context import AppState
+from server.crm.db import Database, ensure_database
+from server.crm.faults import Faults
+from server.crm.files import FileStore
+from server.crm.settings import Settings
+
+# Exactly what vtenext sends; set (never appended) so that a response carries each header once.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Credentials": "true",
+}
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+DEFAULT_CSP = "frame-ancestors 'none'"
+
+
+class HeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in {**CORS_HEADERS, **SECURITY_HEADERS}.items():
+                    headers[name] = value
+                if "content-security-policy" not in headers:  # pages set a fuller policy of their own
+                    headers["Content-Security-Policy"] = DEFAULT_CSP
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def build_app(settings: Settings) -> Starlette:
+    from server.crm import testmode, web
+
+    ensure_database(settings.db_path)
+    FileStore(settings.files_dir)
+    db = Database(settings.db_path)
+    catalog = Catalog.load(db.connection())
+    state = AppState(settings, db, catalog, Faults(enabled=settings.test_mode))
+    routes: list[BaseRoute] = [
+        Route("/restapi/v1/vtews/{operation}", Endpoint(vtews)),
+        Route("/restapi/{rest:path}", Endpoint(unknown_route)),
+        *web.routes(),
+    ]
+    if settings.test_mode:  # absent otherwise, so /_test/* is a plain 404
+        routes += testmode.routes()
+    app = Starlette(routes=routes, middleware=[Middleware(HeadersMiddleware)])
+    app.state.crm = state
+    return app

@@ -1,0 +1,48 @@
+"""What an operation handler receives: the process state, its connection, parameters and caller."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from server.crm.access import Access
+from server.crm.catalog import Catalog
+from server.crm.db import Database
+from server.crm.faults import Fault, FaultInjected, Faults
+from server.crm.params import Params
+from server.crm.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    faults: Faults = field(default_factory=lambda: Faults(enabled=False))
+
+
+@dataclass
+class Call:
+    state: AppState
+    conn: sqlite3.Connection
+    operation: str
+    params: Params
+    base_url: str  # e.g. http://127.0.0.1:8000 (no trailing slash)
+    access_: Access | None = None
+    token_id: int | None = None
+    fault: Fault | None = None
+
+    def fail_midway(self) -> None:
+        """Called by an operation half way through its transaction; raises when a test armed it."""
+        if self.fault is not None and self.fault.fault == "fail_midway":
+            raise FaultInjected(f"fault injected in {self.operation}")
+
+    @property
+    def access(self) -> Access:
+        if self.access_ is None:  # only prelogin operations run without a caller
+            raise RuntimeError("operation needs an authenticated caller")
+        return self.access_
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
