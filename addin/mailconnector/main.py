@@ -1,4 +1,7 @@
-"""Browser entry point of the task pane (runs under Pyodide only; `import mailconnector.main`).
+"""Browser entry point of the task pane (runs under Pyodide only; index.html calls `start()`).
+
+Importing this module has no effect on the page, and no module of the package holds a JS object
+at import time, so that a memory snapshot can be taken after the imports.
 
 For now it proves the self-hosted runtime works: Python, pydantic and httpx are loaded from the
 add-in's own server, and the pane leaves its painted skeleton for a "ready" state.
@@ -15,7 +18,7 @@ import pydantic
 from mailconnector.version import VERSION
 
 
-def show_ready() -> None:
+def start() -> None:
     document = js.document
     status = document.getElementById("boot-status")
     # textContent, never innerHTML: text is text.
@@ -28,5 +31,3 @@ def show_ready() -> None:
     app.setAttribute("aria-busy", "false")
     js.performance.mark("mc:ready")
 
-
-show_ready()

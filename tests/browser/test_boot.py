@@ -37,5 +37,5 @@ def test_webview_without_webassembly_gets_a_readable_explanation(pane: PaneDrive
     assert "cannot run Mail Connector" in box.locator("h1").inner_text()
     assert "WebAssembly" in box.locator("p").inner_text()
     assert pane.page.locator("#app").is_hidden()
-    # PyScript was never started, so nothing else was fetched.
-    assert not any("/pyodide/" in url for url in pane.requests)
+    # PyScript was never started: no interpreter, no configuration, no Python package fetched.
+    assert not any(name in url for url in pane.requests for name in ("pyodide.asm.wasm", "/pyscript.", "/app/"))
