@@ -113,7 +113,8 @@ def query(call: Call) -> object:
     view = compiled.module
     assert isinstance(view, CrmModuleView)
     meta = view.meta
-    fields = [meta.field(f.name) or id_field(meta) for f in compiled.fields]
+    # column 0 is the crmid (compiled.fields[0] is that "id"); then one column per further field
+    fields = [meta.field(f.name) or id_field(meta) for f in compiled.fields[1:]]
     return Renderer(call.conn, access).rows(meta, fields, [tuple(r) for r in rows])
 
 
