@@ -1,0 +1,118 @@
+"""The snapshot of the open mail, taken by the Office bridge before its first await.
+
+Immutable on purpose: a pinned pane can switch mail under running code, and work in flight must keep
+describing the mail it started with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, NonNegativeInt, computed_field, field_validator
+
+from mailconnector.models.base import BoundaryModel
+
+AttachmentKind = Literal["file", "item", "cloud"]
+SYNTHETIC_MESSAGE_ID_DOMAIN = "mailconnector.invalid"
+
+
+class EmailAddress(BoundaryModel):
+    name: str = ""
+    address: str = ""
+
+    @field_validator("name", "address", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+    def same_mailbox(self, other: EmailAddress | None) -> bool:
+        """Addresses compare case-insensitively; display names do not matter."""
+        if other is None or not self.address:
+            return False
+        return self.address.casefold() == other.address.casefold()
+
+    def __str__(self) -> str:
+        if self.name and self.address:
+            return f"{self.name} <{self.address}>"
+        return self.name or self.address
+
+
+class AttachmentInfo(BoundaryModel):
+    """One attachment as Outlook lists it (content is fetched later, by id)."""
+
+    id: str
+    name: str
+    content_type: str = "application/octet-stream"
+    size: NonNegativeInt = 0
+    is_inline: bool = False
+    content_id: str | None = None
+    kind: AttachmentKind = "file"
+
+
+class MailSnapshot(BoundaryModel):
+    item_id: str | None = None
+    subject: str = ""
+    sender: EmailAddress | None = None
+    from_: EmailAddress | None = Field(default=None, alias="from")
+    to: tuple[EmailAddress, ...] = ()
+    cc: tuple[EmailAddress, ...] = ()
+    date_sent: AwareDatetime
+    internet_message_id: str | None = None
+    conversation_id: str | None = None
+    body_html: str | None = None
+    body_text: str | None = None
+    attachments: tuple[AttachmentInfo, ...] = ()
+    mailbox_user: EmailAddress | None = None
+
+    @property
+    def author(self) -> EmailAddress | None:
+        """Who wrote it: `from`, else the sender (they differ for delegates)."""
+        return self.from_ or self.sender
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def is_sent_by_user(self) -> bool:
+        user = self.mailbox_user
+        if user is None:
+            return False
+        return user.same_mailbox(self.from_) or user.same_mailbox(self.sender)
+
+    @property
+    def attachments_total_size(self) -> int:
+        return sum(a.size for a in self.attachments)
+
+    def counterpart_addresses(self) -> tuple[str, ...]:
+        """Whom this mail is with: the author of a received mail, the recipients of a sent one.
+
+        The user's own address is left out; order kept, duplicates (case-insensitive) dropped.
+        """
+        people = (*self.to, *self.cc) if self.is_sent_by_user else (self.author,) if self.author else ()
+        own = self.mailbox_user.address.casefold() if self.mailbox_user else None
+        seen: dict[str, str] = {}
+        for person in people:
+            key = person.address.casefold()
+            if key and key != own and key not in seen:
+                seen[key] = person.address
+        return tuple(seen.values())
+
+    def effective_message_id(self) -> str:
+        """The Internet Message-ID, or a deterministic stand-in when the mail has none.
+
+        The stand-in hashes what identifies the mail (author address, sent instant in UTC, subject,
+        body text) so that retrying the same mail still deduplicates at the CRM.
+        """
+        real = (self.internet_message_id or "").strip()
+        if real:
+            return real
+        author = self.author.address.casefold() if self.author else ""
+        body = self.body_text if self.body_text is not None else (self.body_html or "")
+        payload = json.dumps(
+            [author, self.date_sent.astimezone(UTC).isoformat(), self.subject, body],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return f"<{digest}@{SYNTHETIC_MESSAGE_ID_DOMAIN}>"
