@@ -155,9 +155,7 @@ def test_contains_literal_reads_back_as_one_literal_that_matches_the_text(text: 
         ("\\%", ["%", "\\"]),
     ],
 )
-def test_wildcards_and_quotes_in_the_text_are_not_wildcards(
-    text: str, values_not_matching: list[str]
-) -> None:
+def test_wildcards_and_quotes_in_the_text_are_not_wildcards(text: str, values_not_matching: list[str]) -> None:
     pattern, _ = read_literal(vtql.contains(text), 0)
     for value in values_not_matching:
         assert not like_matches(pattern, value), value
@@ -278,15 +276,11 @@ def test_too_many_words_fall_back_to_one_phrase() -> None:
 def test_select_and_count_statements() -> None:
     assert vtql.select("Contacts") == "SELECT * FROM Contacts;"
     assert (
-        vtql.select(
-            "Contacts", ["firstname", "lastname"], where="lastname LIKE '%x%'", order_by="lastname", limit=26
-        )
+        vtql.select("Contacts", ["firstname", "lastname"], where="lastname LIKE '%x%'", order_by="lastname", limit=26)
         == "SELECT firstname, lastname FROM Contacts WHERE lastname LIKE '%x%' ORDER BY lastname LIMIT 26;"
     )
     assert vtql.select("Contacts", limit=10, offset=20) == "SELECT * FROM Contacts LIMIT 20, 10;"
-    assert (
-        vtql.count("Leads", where="email LIKE '%a%'") == "SELECT count(*) FROM Leads WHERE email LIKE '%a%';"
-    )
+    assert vtql.count("Leads", where="email LIKE '%a%'") == "SELECT count(*) FROM Leads WHERE email LIKE '%a%';"
     assert vtql.count("Leads") == "SELECT count(*) FROM Leads;"
     assert vtql.ids_in(["3x1", "3x2", "3x1"]) == "id IN ('3x1', '3x2')"
     with pytest.raises(vtql.VtqlError):

@@ -1,0 +1,377 @@
+"""The CRM client: one method per operation of crm-protocol.md, typed models in, typed models out.
+
+Runs unchanged under CPython (httpx's socket transport, or a MockTransport in tests) and in the
+browser (FetchTransport, chosen automatically under Pyodide). Every method raises only CrmError
+subclasses (and asyncio.CancelledError when its task is cancelled: all methods are cancellable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from mailconnector.crm import vtql
+from mailconnector.crm.connection import Connection, FilePart, SessionExpiredHook, Sleep
+from mailconnector.crm.envelope import parse, parse_many
+from mailconnector.crm.errors import (
+    AccessDenied,
+    CrmError,
+    CrmProtocolError,
+    RecordNotFound,
+    SessionExpired,
+    WebServiceError,
+)
+from mailconnector.crm.retry import RetryPolicy
+from mailconnector.crm.search import DisplayFields, record_label, summarise
+from mailconnector.crm.uploads import BytesSource, ProgressCallback, UploadSource
+from mailconnector.crm.uploads import upload as run_upload
+from mailconnector.crm.urls import CrmUrl, normalise_crm_url
+from mailconnector.models import (
+    CloudLink,
+    CrmRecord,
+    CrmStatus,
+    CrmUser,
+    LinkableModule,
+    LinkAttachment,
+    LinkMessage,
+    LinkResult,
+    LoginResult,
+    LookupLink,
+    LookupResult,
+    ModuleDescription,
+    Receipt,
+    RecordSummary,
+    SearchResult,
+    Suggestion,
+    UploadState,
+)
+
+DEFAULT_DEVICE = "Outlook add-in"
+DEFAULT_SEARCH_LIMIT = 25
+# Looked up to show a search hit's company and owner by name instead of by id.
+_REFERENCE_MODULES = ("Accounts", "Users", "Groups")
+# The CRM refusing a look-up that only adds display names: the hit is shown without them.
+_ENRICHMENT_REFUSALS = (AccessDenied, RecordNotFound, WebServiceError, CrmProtocolError)
+
+
+class CrmClient:
+    """Talks to one CRM as one user (after `login`, or `set_credentials` with a stored token).
+
+    `on_session_expired` is awaited when the CRM says the token is no longer valid; it returns a
+    new token (typically after asking the user to sign in again and calling `login`) or None to
+    give up. The refused call is then repeated once, transparently.
+    """
+
+    def __init__(
+        self,
+        base_url: str | CrmUrl,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Mapping[str, float] | None = None,
+        retry: RetryPolicy | None = None,
+        on_session_expired: SessionExpiredHook | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        url = base_url if isinstance(base_url, CrmUrl) else normalise_crm_url(base_url)
+        self._conn = Connection(
+            url,
+            transport=transport,
+            timeouts=timeouts,
+            retry=retry,
+            on_session_expired=on_session_expired,
+            sleep=sleep,
+        )
+        self.user: CrmUser | None = None
+        self._descriptions: dict[tuple[str | None, str], ModuleDescription] = {}
+
+    # --- lifecycle and credentials ------------------------------------------------------------------
+    async def __aenter__(self) -> CrmClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._conn.aclose()
+
+    @property
+    def url(self) -> CrmUrl:
+        return self._conn.url
+
+    @property
+    def username(self) -> str | None:
+        return self._conn.username
+
+    @property
+    def token(self) -> str | None:
+        return self._conn.token
+
+    @property
+    def signed_in(self) -> bool:
+        return self._conn.token is not None
+
+    def set_credentials(self, username: str, token: str) -> None:
+        """Use a device token kept from an earlier sign-in."""
+        if username != self._conn.username:
+            self.user = None
+        self._conn.username, self._conn.token = username, token
+
+    def forget_credentials(self) -> None:
+        self._conn.token = None
+        self.user = None
+        self._descriptions.clear()
+
+    @property
+    def on_session_expired(self) -> SessionExpiredHook | None:
+        return self._conn.on_session_expired
+
+    @on_session_expired.setter
+    def on_session_expired(self, hook: SessionExpiredHook | None) -> None:
+        self._conn.on_session_expired = hook
+
+    # --- discovery and sign-in ----------------------------------------------------------------------
+    async def status(self) -> CrmStatus:
+        """What this CRM is (mcstatus, before sign-in). ComponentMissing when the component is absent."""
+        data = await self._conn.call("mcstatus", authenticated=False, idempotent=True)
+        return parse(CrmStatus, data, "mcstatus")
+
+    async def login(
+        self, username: str, password: str, otp: str | None = None, device: str = DEFAULT_DEVICE
+    ) -> LoginResult:
+        """Sign in and keep the device token. Never retried: failed attempts count towards lock-out."""
+        params = {"username": username, "password": password, "device": device}
+        if otp:
+            params["otp"] = otp
+        data = await self._conn.call("mclogin", params, authenticated=False, idempotent=False)
+        result = parse(LoginResult, data, "mclogin")
+        if username != self._conn.username:
+            self._descriptions.clear()
+        self._conn.username, self._conn.token = result.user.username, result.token
+        self.user = result.user
+        return result
+
+    async def logout(self) -> None:
+        """Revoke this device's token at the CRM and forget it here, even if the CRM cannot be told."""
+        if self._conn.token is None:
+            return
+        try:
+            # Nobody should be asked to sign in just to sign out: no session renewal here.
+            await self._conn.call("mclogout", idempotent=False, renew_session=False)
+        except SessionExpired:
+            pass  # already invalid: nothing left to revoke
+        finally:
+            self.forget_credentials()
+
+    # --- modules and records ------------------------------------------------------------------------
+    async def modules(self) -> tuple[LinkableModule, ...]:
+        data = await self._conn.call("mcmodules", idempotent=True)
+        return parse_many(LinkableModule, data, "mcmodules")
+
+    async def describe(self, module: str) -> ModuleDescription:
+        """Field list of a module as this user sees it (cached for the signed-in user)."""
+        key = (self._conn.username, module)
+        if key not in self._descriptions:
+            data = await self._conn.call("describe", {"elementType": module}, idempotent=True)
+            self._descriptions[key] = parse(ModuleDescription, data, "describe")
+        return self._descriptions[key]
+
+    async def query(self, query: str) -> tuple[CrmRecord, ...]:
+        """Run a VTQL query (build it with `mailconnector.crm.vtql`)."""
+        data = await self._conn.call("query", {"query": query}, idempotent=True)
+        if not isinstance(data, list):
+            raise CrmProtocolError("query: the answer is not a list of rows.", operation="query")
+        try:
+            return tuple(CrmRecord.from_row(row) for row in data)
+        except ValueError:
+            raise CrmProtocolError("query: a row has no valid id.", operation="query") from None
+
+    async def count(self, query: str) -> int:
+        """Run a `SELECT count(*) ...` query."""
+        data = await self._conn.call("query", {"query": query}, idempotent=True)
+        try:
+            row = data[0]
+            value = row["count"] if "count" in row else next(iter(row.values()))
+            return int(value)
+        except (TypeError, KeyError, IndexError, StopIteration, ValueError):
+            raise CrmProtocolError("query: count(*) did not answer a number.", operation="query") from None
+
+    async def retrieve(self, record_id: str) -> CrmRecord:
+        data = await self._conn.call("retrieve", {"id": record_id}, idempotent=True)
+        if not isinstance(data, dict):
+            raise CrmProtocolError("retrieve: the answer is not a record.", operation="retrieve")
+        return parse(CrmRecord, {"id": data.get("id"), "fields": data}, "retrieve")
+
+    async def search(
+        self,
+        module: LinkableModule,
+        text: str,
+        limit: int = DEFAULT_SEARCH_LIMIT,
+        *,
+        mode: vtql.SearchMode = "words",
+        resolve_references: bool = True,
+    ) -> SearchResult:
+        """Records of `module` whose search fields contain the text (every word, in any field).
+
+        One query for up to `limit` rows and one `count(*)`, run together: the count tells "too many,
+        refine" from a page that is short only because the CRM left out rows the user may not see.
+        `resolve_references` adds company and owner names (one more round of queries).
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        terms = vtql.SearchTerms.parse(text, mode)
+        if terms.empty:
+            return SearchResult(module=module.name, text=text, records=(), total=0, limit=limit)
+        fields = module.search_fields or (*module.label_fields, *module.email_fields)
+        try:
+            where = vtql.search_condition(fields, terms)
+            order = module.label_fields[0] if module.label_fields else None
+            rows_query = vtql.select(module.name, where=where, order_by=order, limit=limit)
+            count_query = vtql.count(module.name, where=where)
+        except vtql.VtqlError as exc:
+            raise CrmProtocolError(f"search: the CRM described {module.name} oddly ({exc})") from None
+        description, rows, total = await _concurrently(
+            self._describe_or_none(module.name), self.query(rows_query), self.count(count_query)
+        )
+        display = DisplayFields.of(module, description)
+        records = tuple(summarise(module.name, row, display) for row in rows[:limit])
+        if resolve_references and records:
+            records = await self._with_reference_labels(records)
+        return SearchResult(module=module.name, text=text, records=records, total=max(total, len(records)), limit=limit)
+
+    async def _describe_or_none(self, module: str) -> ModuleDescription | None:
+        try:
+            return await self.describe(module)
+        except _ENRICHMENT_REFUSALS:
+            return None
+
+    async def _with_reference_labels(self, records: tuple[RecordSummary, ...]) -> tuple[RecordSummary, ...]:
+        wanted = {r.account_id for r in records if r.account_id and r.account_label is None}
+        wanted |= {r.owner_id for r in records if r.owner_id}
+        labels = await self.labels(wanted)
+        return tuple(
+            record.model_copy(
+                update={
+                    "account_label": record.account_label or labels.get(record.account_id or ""),
+                    "owner_name": labels.get(record.owner_id or ""),
+                }
+            )
+            for record in records
+        )
+
+    async def labels(self, ids: Iterable[str], modules: Sequence[str] = _REFERENCE_MODULES) -> dict[str, str]:
+        """Display labels of records (companies, users, groups) by id; ids the user may not see,
+        or of other modules, are left out."""
+        by_prefix: dict[str, list[str]] = {}
+        for record_id in ids:
+            by_prefix.setdefault(record_id.split("x", 1)[0], []).append(record_id)
+        if not by_prefix:
+            return {}
+        descriptions = [d for d in await _concurrently(*map(self._describe_or_none, modules)) if d]
+        lookups = [self._labels_in(d, by_prefix[d.id_prefix]) for d in descriptions if d.id_prefix in by_prefix]
+        found: dict[str, str] = {}
+        for part in await _concurrently(*lookups):
+            found.update(part)
+        return found
+
+    async def _labels_in(self, description: ModuleDescription, ids: list[str]) -> dict[str, str]:
+        label_fields = description.label_fields or tuple(f.name for f in description.fields[:1] if f.name != "id")
+        if not label_fields:
+            return {}
+        try:
+            rows = await self.query(vtql.select(description.name, label_fields, where=vtql.ids_in(ids)))
+        except _ENRICHMENT_REFUSALS:
+            return {}
+        return {row.id: label for row in rows if (label := record_label(row, label_fields))}
+
+    # --- the component ----------------------------------------------------------------------------------
+    async def suggest(self, addresses: Iterable[str]) -> tuple[Suggestion, ...]:
+        wanted = [a.strip() for a in addresses if a and a.strip()]
+        if not wanted:
+            return ()
+        data = await self._conn.call("mcsuggest", {"addresses": _encoded(wanted)}, idempotent=True)
+        return parse_many(Suggestion, data, "mcsuggest")
+
+    async def lookup(self, message_id: str) -> tuple[LookupLink, ...]:
+        """Where this mail is already stored, across all users (only records this user may see)."""
+        data = await self._conn.call("mclookup", {"messageid": message_id}, idempotent=True)
+        return parse(LookupResult, data, "mclookup").links
+
+    async def upload(
+        self,
+        source: UploadSource | bytes | bytearray | memoryview,
+        filename: str,
+        content_type: str,
+        *,
+        progress: ProgressCallback | None = None,
+        resume: UploadState | None = None,
+        sha256: str | None = None,
+    ) -> UploadState:
+        """Upload one file in chunks (see `mailconnector.crm.uploads.upload`)."""
+        if not isinstance(source, UploadSource):
+            source = BytesSource(source)
+        return await run_upload(
+            self._conn,
+            source,
+            filename=filename,
+            content_type=content_type,
+            sha256=sha256,
+            progress=progress,
+            resume=resume,
+        )
+
+    async def link(
+        self,
+        target: str,
+        message: LinkMessage,
+        attachments: Sequence[LinkAttachment | CloudLink] = (),
+        eml: str | UploadState | None = None,
+    ) -> LinkResult:
+        """Store the mail on the record `target`, atomically.
+
+        Retried like a read: `mclink` is idempotent by design (the same Message-ID on the same
+        target returns the stored message with created=false), so repeating a link whose answer
+        was lost cannot store the mail twice.
+        """
+        parts: dict[str, FilePart] = {
+            "target": (None, target.encode(), "text/plain; charset=utf-8"),
+            "message": (None, _encoded(message.to_wire()).encode(), "application/json"),
+            "attachments": (
+                None,
+                _encoded([a.model_dump(mode="json", exclude_none=True) for a in attachments]).encode(),
+                "application/json",
+            ),
+        }
+        eml_id = eml.upload if isinstance(eml, UploadState) else eml
+        if eml_id:
+            parts["eml"] = (None, eml_id.encode(), "text/plain; charset=utf-8")
+        # multipart, not form-encoding: a large HTML body would triple in size when percent-encoded
+        data = await self._conn.call("mclink", files=parts, idempotent=True)
+        return parse(LinkResult, data, "mclink")
+
+    async def receipt(self, message: str) -> Receipt:
+        """What the CRM holds for the stored message `message` (a ws id), read back from storage."""
+        data = await self._conn.call("mcreceipt", {"message": message}, idempotent=True)
+        return parse(Receipt, data, "mcreceipt")
+
+
+def _encoded(value: Any) -> str:
+    """An *Encoded* parameter: JSON text inside the parameter."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _concurrently(*awaitables: Awaitable[Any]) -> list[Any]:
+    """Await together; on the first failure cancel the others and raise that failure as is."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
+
+
+__all__ = ["CrmClient", "CrmError"]

@@ -1,0 +1,152 @@
+"""How one operation is called: endpoint, credentials, timeout, retries and session renewal.
+
+Every operation is a POST to `<base>/restapi/v1/vtews/<operation>` with its parameters in the body
+(form-encoded, or multipart when it carries bytes or large text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from mailconnector.crm.envelope import decode_response, map_transport_error
+from mailconnector.crm.errors import AuthenticationRequired, CrmError, SessionExpired
+from mailconnector.crm.retry import RetryPolicy, is_transient
+from mailconnector.crm.transport import default_transport
+from mailconnector.crm.urls import CrmUrl
+
+SessionExpiredHook = Callable[[], Awaitable[str | None]]
+Sleep = Callable[[float], Awaitable[None]]
+FilePart = tuple[str | None, bytes, str]  # (filename or None for a plain field, content, type)
+
+DEFAULT_TIMEOUT = 20.0
+OPERATION_TIMEOUTS: dict[str, float] = {
+    "mcstatus": 10.0,
+    "mclogout": 10.0,
+    "mcupload": 60.0,  # one chunk of up to chunk_bytes over a slow uplink
+    "mclink": 120.0,  # one transaction filing every document of a large mail
+}
+CONNECT_TIMEOUT = 10.0
+
+
+class Connection:
+    """The HTTP side of the client. Holds the credentials; knows nothing about what operations mean."""
+
+    def __init__(
+        self,
+        url: CrmUrl,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Mapping[str, float] | None = None,
+        retry: RetryPolicy | None = None,
+        on_session_expired: SessionExpiredHook | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.url = url
+        self.username: str | None = None
+        self.token: str | None = None
+        self.retry = retry or RetryPolicy()
+        self.on_session_expired = on_session_expired
+        self.sleep = sleep
+        self._timeouts = {**OPERATION_TIMEOUTS, **(timeouts or {})}
+        self._renewal = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            transport=transport or default_transport(),
+            follow_redirects=False,
+            trust_env=False,  # only the CRM the user chose receives mail data, never a proxy from env
+            headers={"Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def timeout_for(self, operation: str) -> float:
+        return self._timeouts.get(operation, self._timeouts.get("default", DEFAULT_TIMEOUT))
+
+    async def call(
+        self,
+        operation: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        files: Mapping[str, FilePart] | None = None,
+        authenticated: bool = True,
+        idempotent: bool,
+        renew_session: bool = True,
+    ) -> Any:
+        """The operation's `data`, or a CrmError.
+
+        `idempotent` operations are retried with back-off on transient failures. Whatever the
+        operation, a SessionExpired on an authenticated call asks `on_session_expired` for a new
+        token once and repeats the call: the CRM refused it before doing anything, so repeating
+        is safe even for operations that are not idempotent.
+        """
+        renewed = False
+        while True:
+            token_sent = self.token
+            try:
+                return await self._call_with_retries(operation, params, files, authenticated, idempotent)
+            except SessionExpired:
+                if not (authenticated and renew_session) or renewed or self.on_session_expired is None:
+                    raise
+                renewed = True
+                if not await self._renew(token_sent):
+                    raise
+
+    async def _renew(self, token_sent: str | None) -> bool:
+        # Several calls can fail together when a token is revoked: the user signs in once.
+        async with self._renewal:
+            if self.token is not None and self.token != token_sent:
+                return True
+            assert self.on_session_expired is not None
+            token = await self.on_session_expired()
+            if not token:
+                return False
+            self.token = token
+            return True
+
+    async def _call_with_retries(
+        self,
+        operation: str,
+        params: Mapping[str, str] | None,
+        files: Mapping[str, FilePart] | None,
+        authenticated: bool,
+        idempotent: bool,
+    ) -> Any:
+        attempts = self.retry.attempts if idempotent else 1
+        failures = 0
+        while True:
+            try:
+                return await self._send(operation, params, files, authenticated)
+            except CrmError as error:
+                failures += 1
+                if failures >= attempts or not is_transient(error):
+                    raise
+            await self.sleep(self.retry.delay(failures))
+
+    async def _send(
+        self,
+        operation: str,
+        params: Mapping[str, str] | None,
+        files: Mapping[str, FilePart] | None,
+        authenticated: bool,
+    ) -> Any:
+        auth: httpx.BasicAuth | None = None
+        if authenticated:
+            if not self.token or not self.username:
+                raise AuthenticationRequired("Not signed in to the CRM.", operation=operation)
+            auth = httpx.BasicAuth(self.username, self.token)
+        seconds = self.timeout_for(operation)
+        try:
+            response = await self._http.post(
+                self.url.endpoint(operation),
+                data=dict(params or {}),
+                files=dict(files) if files else None,
+                auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)),
+            )
+        except httpx.TransportError as exc:
+            raise map_transport_error(operation, exc) from exc
+        return decode_response(operation, response)

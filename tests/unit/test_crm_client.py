@@ -1,0 +1,518 @@
+"""What the client sends for each operation, and what it makes of the answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from mailconnector.crm import CrmClient, vtql
+from mailconnector.crm import errors as e
+from mailconnector.models import CloudLink, LinkableModule, LinkAttachment, LinkMessage, UploadState
+
+from tests.client.fake_crm import (
+    CONTACTS,
+    CONTACTS_DESCRIBE,
+    LOGIN,
+    STATUS,
+    FakeCrm,
+    Sent,
+    encoded,
+    ok,
+    stock_error,
+)
+
+ACCOUNTS_DESCRIBE = {
+    "name": "Accounts",
+    "label": "Aziende",
+    "idPrefix": "3",
+    "labelFields": "accountname",
+    "fields": [{"name": "accountname", "type": {"name": "string"}}],
+}
+USERS_DESCRIBE = {
+    "name": "Users",
+    "label": "Utenti",
+    "idPrefix": "19",
+    "labelFields": "first_name,last_name",
+    "fields": [{"name": "first_name", "type": {"name": "string"}}, {"name": "last_name", "type": {"name": "string"}}],
+}
+GROUPS_DESCRIBE = {
+    "name": "Groups",
+    "label": "Gruppi",
+    "idPrefix": "22",
+    "labelFields": "groupname",
+    "fields": [{"name": "groupname", "type": {"name": "string"}}],
+}
+DESCRIBES = {
+    "Contacts": CONTACTS_DESCRIBE,
+    "Accounts": ACCOUNTS_DESCRIBE,
+    "Users": USERS_DESCRIBE,
+    "Groups": GROUPS_DESCRIBE,
+}
+ROSSI = {
+    "id": "4x10",
+    "contact_no": "CON10",
+    "firstname": "Mario",
+    "lastname": "Rossi",
+    "email": "",
+    "secondaryemail": "mario.rossi@example.it",
+    "account_id": "3x7",
+    "assigned_user_id": "19x5",
+}
+ROSSINI = {
+    "id": "4x11",
+    "contact_no": "CON11",
+    "firstname": "Maria",
+    "lastname": "Rossini",
+    "email": "m.rossini@example.it",
+    "secondaryemail": "",
+    "account_id": None,
+    "assigned_user_id": "22x2",
+}
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def describe(sent: Sent) -> httpx.Response:
+    return ok(DESCRIBES[sent.params["elementType"]])
+
+
+def test_status_is_a_post_without_credentials() -> None:
+    fake = FakeCrm().answer("mcstatus", ok(STATUS))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            status = await client.status()
+            assert status.limits.chunk_bytes == 1048576
+
+    run(go())
+    (sent,) = fake.sent
+    assert sent.request.method == "POST"
+    assert str(sent.request.url) == "https://crm.example.com/restapi/v1/vtews/mcstatus"
+    assert sent.auth is None
+
+
+def test_every_call_goes_under_the_installation_path() -> None:
+    urls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return ok(STATUS)
+
+    async def go() -> None:
+        async with CrmClient("crm.example.com/vtenext/index.php", transport=httpx.MockTransport(handler)) as c:
+            await c.status()
+            assert c.url.base == "https://crm.example.com/vtenext"
+
+    run(go())
+    assert urls == ["https://crm.example.com/vtenext/restapi/v1/vtews/mcstatus"]
+
+
+def test_an_unusable_address_is_refused_before_any_request() -> None:
+    with pytest.raises(e.InsecureUrl):
+        CrmClient("http://crm.example.com")
+
+
+def test_login_sends_the_credentials_once_and_then_uses_the_device_token() -> None:
+    fake = FakeCrm().answer("mclogin", ok(LOGIN)).answer("mcmodules", ok([CONTACTS]))
+
+    async def go() -> None:
+        async with fake.client(signed_in=False) as client:
+            result = await client.login("Anna", "anna123", otp="123456", device="Outlook on Anna's PC")
+            assert client.user == result.user
+            assert client.token == LOGIN["token"] and client.signed_in
+            await client.modules()
+
+    run(go())
+    login, modules = fake.sent
+    assert login.params == {
+        "username": "Anna",
+        "password": "anna123",
+        "otp": "123456",
+        "device": "Outlook on Anna's PC",
+    }
+    assert login.auth is None
+    # the CRM's spelling of the username is what Basic auth uses from now on
+    assert modules.auth == ("anna", LOGIN["token"])
+
+
+def test_login_without_a_code_sends_no_otp() -> None:
+    fake = FakeCrm().answer("mclogin", ok(LOGIN))
+
+    async def go() -> None:
+        async with fake.client(signed_in=False) as client:
+            await client.login("anna", "anna123")
+
+    run(go())
+    assert "otp" not in fake.sent[0].params
+    assert fake.sent[0].params["device"] == "Outlook add-in"
+
+
+def test_logout_revokes_then_forgets() -> None:
+    fake = FakeCrm().answer("mclogout", ok(None))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            await client.logout()
+            assert client.token is None and client.user is None
+            with pytest.raises(e.AuthenticationRequired):
+                await client.modules()
+            await client.logout()  # nothing left to revoke: no request
+
+    run(go())
+    assert [s.operation for s in fake.sent] == ["mclogout"]
+    assert fake.sent[0].auth == ("anna", "token-1")
+
+
+def test_modules() -> None:
+    fake = FakeCrm().answer(
+        "mcmodules", ok([CONTACTS, {**CONTACTS, "name": "Projects", "idPrefix": "41", "canLink": False, "future": 1}])
+    )
+
+    async def go() -> None:
+        async with fake.client() as client:
+            contacts, projects = await client.modules()
+            assert contacts.search_fields == ("firstname", "lastname", "email")
+            assert contacts.can_link and not projects.can_link
+            assert projects.id_prefix == "41"
+
+    run(go())
+
+
+def test_suggest_sends_an_encoded_list_and_skips_the_call_when_there_is_nothing_to_ask() -> None:
+    answer = [
+        {
+            "module": "Contacts",
+            "id": "4x10",
+            "label": "Mario Rossi",
+            "email": "mario.rossi@example.it",
+            "account": {"id": "3x7", "label": "Rossi SpA"},
+            "owner": "Anna",
+            "matched": "Mario.Rossi@example.it",
+        }
+    ]
+    fake = FakeCrm().answer("mcsuggest", ok(answer))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            assert await client.suggest([]) == ()
+            assert await client.suggest(["", "  "]) == ()
+            (hit,) = await client.suggest(["Mario.Rossi@example.it", " zoë@exämple.it "])
+            assert hit.account is not None and hit.account.label == "Rossi SpA"
+
+    run(go())
+    (sent,) = fake.sent
+    assert encoded(sent, "addresses") == ["Mario.Rossi@example.it", "zoë@exämple.it"]
+
+
+def test_lookup() -> None:
+    links = {
+        "links": [
+            {
+                "module": "HelpDesk",
+                "id": "9x1042",
+                "label": "TT-1042",
+                "message": "40x3",
+                "linked_by": "Anna Bianchi",
+                "linked_at": "2024-11-12 10:20:00",
+            }
+        ]
+    }
+    fake = FakeCrm().answer("mclookup", ok(links), ok({"links": []}))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            (link,) = await client.lookup("<CAF=abc@mail.example.it>")
+            assert link.linked_by == "Anna Bianchi"
+            assert link.linked_at_datetime is not None and link.linked_at_datetime.day == 12
+            assert await client.lookup("<other@x>") == ()
+
+    run(go())
+    assert fake.sent[0].params == {"messageid": "<CAF=abc@mail.example.it>"}
+
+
+def test_retrieve_and_describe_cache() -> None:
+    fake = FakeCrm().answer("retrieve", ok(ROSSI)).always("describe", describe)
+
+    async def go() -> None:
+        async with fake.client() as client:
+            record = await client.retrieve("4x10")
+            assert record.text("lastname") == "Rossi" and record.text("nothing") == ""
+            first = await client.describe("Contacts")
+            assert await client.describe("Contacts") is first
+            client.set_credentials("marco", "t2")  # another user sees other fields
+            await client.describe("Contacts")
+
+    run(go())
+    assert fake.sent[0].params == {"id": "4x10"}
+    assert len(fake.calls("describe")) == 2
+
+
+def test_link_sends_encoded_message_and_attachments_as_multipart() -> None:
+    result = {
+        "message": "40x7",
+        "created": True,
+        "linked": True,
+        "documents": ["7x1"],
+        "eml_document": "7x2",
+        "target": {"module": "Contacts", "id": "4x10", "label": "Mario Rossi", "url": "https://crm/x"},
+    }
+    fake = FakeCrm().answer("mclink", ok(result))
+    message = LinkMessage.model_validate(
+        {
+            "subject": "Offerta",
+            "body_html": "<p>" + "è" * 1000 + "</p>",
+            "body_text": "è" * 1000,
+            "from": {"name": "Mario", "address": "mario.rossi@example.it"},
+            "to": [{"name": "", "address": "a@x.it"}],
+            "date": "2024-11-12T10:15:00+01:00",
+            "messageid": "<m@x>",
+        }
+    )
+    upload = UploadState(
+        upload="u1",
+        filename="o.pdf",
+        content_type="application/pdf",
+        size=3,
+        sha256="a" * 64,
+        chunk_bytes=10,
+        received=3,
+    )
+    eml = upload.model_copy(update={"upload": "u2", "filename": "mail.eml"})
+
+    async def go() -> None:
+        async with fake.client() as client:
+            linked = await client.link(
+                "4x10", message, [LinkAttachment.from_upload(upload), CloudLink(name="Specs", url="https://od/x")], eml
+            )
+            assert linked.created and linked.documents == ("7x1",)
+
+    run(go())
+    (sent,) = fake.sent
+    assert sent.request.headers["content-type"].startswith("multipart/form-data")
+    assert len(sent.request.content) < 6000  # 2000 "è" stay 2 bytes each: no percent-encoding blow-up
+    assert sent.params["target"] == "4x10"
+    assert sent.params["eml"] == "u2"
+    assert encoded(sent, "message") == message.to_wire()
+    assert encoded(sent, "attachments") == [
+        {
+            "upload": "u1",
+            "filename": "o.pdf",
+            "content_type": "application/pdf",
+            "size": 3,
+            "sha256": "a" * 64,
+            "inline": False,
+        },
+        {"kind": "link", "name": "Specs", "url": "https://od/x"},
+    ]
+
+
+def test_receipt() -> None:
+    fake = FakeCrm().answer(
+        "mcreceipt",
+        ok(
+            {
+                "subject": "Offerta",
+                "messageid": "<m@x>",
+                "body_text_bytes": 2000,
+                "eml": None,
+                "links": [{"module": "Contacts", "id": "4x10"}],
+            }
+        ),
+    )
+
+    async def go() -> None:
+        async with fake.client() as client:
+            receipt = await client.receipt("40x7")
+            assert receipt.body_text_bytes == 2000 and receipt.links[0].id == "4x10"
+
+    run(go())
+    assert fake.sent[0].params == {"message": "40x7"}
+
+
+# --- search --------------------------------------------------------------------------------------------------
+def search_crm(rows: list[dict[str, Any]], total: int, *, users: Any = None) -> FakeCrm:
+    def query(sent: Sent) -> httpx.Response:
+        q = sent.params["query"]
+        if q.startswith("SELECT count(*) FROM Contacts"):
+            return ok([{"count": str(total)}])
+        if q.startswith("SELECT * FROM Contacts"):
+            return ok(rows)
+        if q.startswith("SELECT accountname FROM Accounts WHERE id IN ('3x7')"):
+            return ok([{"id": "3x7", "accountname": "Rossi SpA"}])
+        if q.startswith("SELECT first_name, last_name FROM Users"):
+            return users if users is not None else ok([{"id": "19x5", "first_name": "Anna", "last_name": "Bianchi"}])
+        if q.startswith("SELECT groupname FROM Groups WHERE id IN ('22x2')"):
+            return ok([{"id": "22x2", "groupname": "Vendite"}])
+        raise AssertionError(q)
+
+    return FakeCrm().always("query", query).always("describe", describe)
+
+
+CONTACTS_MODULE = LinkableModule.model_validate(CONTACTS)
+
+
+def test_search_builds_one_query_and_one_count_from_the_module_s_search_fields() -> None:
+    fake = search_crm([ROSSI, ROSSINI], 2)
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            return await client.search(CONTACTS_MODULE, "rossi", limit=10)
+
+    result = run(go())
+    queries = [s.params["query"] for s in fake.calls("query")]
+    where = vtql.search_condition(["firstname", "lastname", "email"], vtql.SearchTerms(("rossi",)))
+    assert queries[0] == f"SELECT * FROM Contacts WHERE {where} ORDER BY firstname LIMIT 10;"
+    assert queries[1] == f"SELECT count(*) FROM Contacts WHERE {where};"
+    assert result.state == "results" and result.total == 2
+    mario, maria = result.records
+    assert (mario.label, mario.number, mario.email) == ("Mario Rossi", "CON10", "mario.rossi@example.it")
+    assert (mario.account_id, mario.account_label, mario.owner_name) == ("3x7", "Rossi SpA", "Anna Bianchi")
+    assert (maria.account_id, maria.account_label, maria.owner_name) == (None, None, "Vendite")
+    assert mario.fields["contact_no"] == "CON10"
+
+
+def test_search_tells_too_many_from_none() -> None:
+    many = search_crm([ROSSI] * 3, 80)
+    none = search_crm([], 0)
+
+    async def go(fake: FakeCrm) -> Any:
+        async with fake.client() as client:
+            return await client.search(CONTACTS_MODULE, "o", limit=3, resolve_references=False)
+
+    assert run(go(many)).state == "too_many"
+    assert run(go(none)).state == "none"
+    assert len(none.calls("query")) == 2
+
+
+def test_an_empty_search_asks_nothing() -> None:
+    fake = FakeCrm()
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            return await client.search(CONTACTS_MODULE, "  \t ")
+
+    assert run(go()).state == "none"
+    assert fake.sent == []
+
+
+def test_hostile_search_text_reaches_the_crm_escaped() -> None:
+    fake = search_crm([], 0)
+
+    async def go() -> None:
+        async with fake.client() as client:
+            await client.search(CONTACTS_MODULE, '"\' OR 1=1 --"', resolve_references=False)
+
+    run(go())
+    query = fake.calls("query")[0].params["query"]
+    assert "firstname LIKE '%'' OR 1=1 --%'" in query
+    assert query.endswith("LIMIT 25;")
+
+
+def test_names_the_crm_refuses_to_show_are_left_out_not_fatal() -> None:
+    fake = search_crm([ROSSI], 1, users=stock_error("Permission to perform the operation is denied for name"))
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            return await client.search(CONTACTS_MODULE, "rossi")
+
+    (mario,) = run(go()).records
+    assert mario.account_label == "Rossi SpA"
+    assert mario.owner_id == "19x5" and mario.owner_name is None
+
+
+def test_a_search_that_fails_fails_whole() -> None:
+    fake = (
+        FakeCrm()
+        .always("describe", describe)
+        .always("query", stock_error("Permission to access '.email.' attribute denied."))
+    )
+
+    async def go() -> None:
+        async with fake.client() as client:
+            with pytest.raises(e.AccessDenied):
+                await client.search(CONTACTS_MODULE, "rossi")
+
+    run(go())
+
+
+def test_a_module_with_odd_field_names_is_a_protocol_error() -> None:
+    odd = LinkableModule.model_validate({**CONTACTS, "searchFields": ["first name"]})
+
+    async def go() -> None:
+        async with FakeCrm().client() as client:
+            with pytest.raises(e.CrmProtocolError):
+                await client.search(odd, "x")
+
+    run(go())
+
+
+def test_accounts_are_their_own_company() -> None:
+    accounts = LinkableModule.model_validate(
+        {
+            **CONTACTS,
+            "name": "Accounts",
+            "idPrefix": "3",
+            "labelFields": ["accountname"],
+            "searchFields": ["accountname"],
+            "emailFields": ["email1"],
+        }
+    )
+    row = {
+        "id": "3x7",
+        "account_no": "ACC7",
+        "accountname": "Rossi SpA",
+        "email1": "info@rossi.it",
+        "assigned_user_id": "19x5",
+    }
+
+    def query(sent: Sent) -> httpx.Response:
+        q = sent.params["query"]
+        if q.startswith("SELECT count(*)"):
+            return ok([{"count(*)": "1"}])
+        if q.startswith("SELECT * FROM Accounts"):
+            return ok([row])
+        return ok([{"id": "19x5", "first_name": "Anna", "last_name": "Bianchi"}])
+
+    accounts_describe = {
+        **ACCOUNTS_DESCRIBE,
+        "fields": [
+            {"name": "account_no", "type": {"name": "string"}},
+            {"name": "accountname", "type": {"name": "string"}},
+            {"name": "assigned_user_id", "type": {"name": "owner"}},
+        ],
+    }
+    fake = (
+        FakeCrm()
+        .always("query", query)
+        .always("describe", lambda s: ok({**DESCRIBES, "Accounts": accounts_describe}[s.params["elementType"]]))
+    )
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            return await client.search(accounts, "rossi")
+
+    (hit,) = run(go()).records
+    assert (hit.label, hit.number, hit.email, hit.account_label, hit.owner_name) == (
+        "Rossi SpA",
+        "ACC7",
+        "info@rossi.it",
+        "Rossi SpA",
+        "Anna Bianchi",
+    )
+
+
+def test_a_count_that_is_not_a_number_is_a_protocol_error() -> None:
+    fake = FakeCrm().always("query", ok([{"count": "many"}]))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            with pytest.raises(e.CrmProtocolError):
+                await client.count("SELECT count(*) FROM Contacts;")
+
+    run(go())
+    assert json.loads(json.dumps(fake.sent[0].params)) == {"query": "SELECT count(*) FROM Contacts;"}
