@@ -13,11 +13,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pyotp
-
 from server.crm.db import connect, drop_everything, ensure_database, write_tx
 from server.crm.directory import DirectoryError, create_user, display_name, user_id
 from server.crm.licence import load_licence
+from server.crm.otp import new_secret, totp
 from server.crm.security import hash_password
 from server.crm.seed import DEMO_USERS, GIULIA_OTP_SECRET
 from server.crm.timeutil import now_db
@@ -69,10 +68,10 @@ def users_set_password(conn: sqlite3.Connection, args: argparse.Namespace) -> in
 def users_set_otp(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
     if args.state == "off":
         return _update_user(conn, args.username, "otp_secret = NULL", (), "one-time code off")
-    secret = args.secret or pyotp.random_base32()
+    secret = args.secret or new_secret()
     _update_user(conn, args.username, "otp_secret = ?", (secret,), "one-time code on")
     print(f"secret: {secret}")
-    print(f"uri: {pyotp.TOTP(secret).provisioning_uri(name=args.username, issuer_name='ACME CRM')}")
+    print(f"uri: {totp(secret).provisioning_uri(name=args.username, issuer_name='ACME CRM')}")
     return 0
 
 

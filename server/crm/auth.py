@@ -8,11 +8,10 @@ import binascii
 import sqlite3
 from dataclasses import dataclass
 
-import pyotp
-
 from server.crm.access import User, find_user
 from server.crm.db import write_tx
 from server.crm.errors import ComponentError, CrmError, InvalidLogin
+from server.crm.otp import totp
 from server.crm.security import DUMMY_HASH, check_password, same_secret, token_hash
 from server.crm.timeutil import from_db, now_db, utc_now
 
@@ -117,7 +116,7 @@ def password_login(conn: sqlite3.Connection, username: str, password: str, otp: 
             raise LoginFailure("OTP_REQUIRED", "This user must sign in with a one-time code")
         if not otp.strip():
             raise LoginFailure("OTP_REQUIRED", "Enter the one-time code of your authenticator app")
-        if not pyotp.TOTP(user.otp_secret).verify(otp.strip(), valid_window=1):
+        if not totp(user.otp_secret).verify(otp.strip(), valid_window=1):
             _record_failure(conn, user.id)
             raise LoginFailure("OTP_INVALID", "The one-time code is wrong or expired")
     if user.failed_logins:

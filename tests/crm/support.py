@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-import pyotp
 
+from server.crm.otp import totp
 from tests.conftest import RunningCrm
 
 GIULIA_SECRET = "JBSWY3DPEHPK3PXP"
@@ -31,7 +31,7 @@ def post(crm: RunningCrm, op: str, auth: tuple[str, str] | None = None, timeout:
 def login(crm: RunningCrm, username: str, password: str | None = None, device: str = "pytest") -> Session:
     params: dict[str, object] = {"username": username, "password": password or f"{username}123", "device": device}
     if username == "giulia":
-        params["otp"] = pyotp.TOTP(GIULIA_SECRET).now()
+        params["otp"] = totp(GIULIA_SECRET).now()
     r = post(crm, "mclogin", **params)
     assert r.status_code == 200, r.text
     data = r.json()["data"]
