@@ -12,7 +12,8 @@ s=$(now)
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+  # pip's machine-wide config names optional local indexes; their 'is ignored' warnings are noise.
+  .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]' 2> >(grep -v 'is ignored' >&2)
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 step "python packages" "$s"
