@@ -225,7 +225,7 @@ def test_bytes_that_do_not_match_the_announced_hash_are_refused() -> None:
     asyncio.run(go())
 
 
-def test_an_empty_file_sends_one_empty_chunk() -> None:
+def test_an_empty_file_is_complete_at_start() -> None:
     server = UploadServer()
     fake, client = make(server)
 
@@ -234,8 +234,9 @@ def test_an_empty_file_sends_one_empty_chunk() -> None:
             return await client.upload(b"", "empty.txt", "text/plain")
 
     state = asyncio.run(go())
-    assert actions(fake) == ["start", "chunk"]
+    assert actions(fake) == ["start"]
     assert state.complete and state.size == 0
+    assert state.sha256 == hashlib.sha256(b"").hexdigest()
 
 
 def test_upload_too_large_is_refused_at_start() -> None:

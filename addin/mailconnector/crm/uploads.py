@@ -144,10 +144,8 @@ async def upload(
     _report(progress, state)
 
     failures = 0
-    # An empty file still needs one (empty) chunk: the completing chunk triggers the CRM's check.
-    must_send_empty = state.size == 0 and resume is None
-    while not state.complete or must_send_empty:
-        must_send_empty = False
+    # An empty file is complete at `start` (the CRM checks the empty file's hash there).
+    while not state.complete:
         length = min(state.chunk_bytes, state.size - state.received)
         data = await source.read(state.received, length)
         if len(data) != length:
