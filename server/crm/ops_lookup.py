@@ -117,7 +117,7 @@ def mclookup(call: Call) -> object:
         " FROM mod_messages m JOIN crmentity me ON me.crmid = m.crmid AND me.deleted = 0"
         " JOIN messages_rel rel ON rel.message_id = m.crmid"
         " JOIN crmentity t ON t.crmid = rel.crmid AND t.deleted = 0"
-        " WHERE m.messageid = ? ORDER BY rel.linked_at, t.crmid", (messageid,)).fetchall()
+        " WHERE m.messageid = ? ORDER BY rel.linked_at, rel.rowid", (messageid,)).fetchall()
     names = owner_names(conn)
     links = []
     for row in rows:

@@ -34,7 +34,7 @@ def mcreceipt(call: Call) -> object:
     links = []
     for rel in conn.execute(
             "SELECT t.crmid, t.setype, t.label, t.owner_id FROM messages_rel r JOIN crmentity t ON t.crmid = r.crmid"
-            " WHERE r.message_id = ? AND t.deleted = 0 ORDER BY r.linked_at, t.crmid", (parsed[1],)):
+            " WHERE r.message_id = ? AND t.deleted = 0 ORDER BY r.linked_at, r.rowid", (parsed[1],)):
         meta = catalog.get(rel["setype"])
         if meta is not None and access.can_read(meta, rel["owner_id"]):
             links.append({"module": meta.name, "id": ws_id(meta, rel["crmid"]), "label": rel["label"]})
