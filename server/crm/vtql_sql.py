@@ -94,33 +94,34 @@ def _selected_fields(query: Query, module: ModuleView) -> list[FieldRef]:
 
 
 def _where(query: Query, module: ModuleView) -> Fragment:
-    groups: list[str] = []
-    params: list[object] = []
+    groups: list[Fragment] = []
     for group in query.where:
-        parts: list[str] = []
+        parts: list[Fragment] = []
         for condition in group:
             field = lookup(module, condition.field)
             if field is None:
                 raise VtqlError(where_field_denied(condition.field))
-            sql, values = _condition(field, condition, module)
-            parts.append(f"({sql})")
-            params += values
-        groups.append("(" + " AND ".join(parts) + ")")
-    return " OR ".join(groups), params
+            parts.append(_condition(field, condition, module))
+        groups.append(_combine("AND", parts))
+    return _combine("OR", groups) if groups else ("", [])
 
 
 def _condition(field: FieldRef, condition: Condition, module: ModuleView) -> Fragment:
     if condition.op == "IN":
-        fragments = [_compare(field, "=", value, module) for value in condition.values]
-        return _any(fragments)
+        return _combine("OR", [_compare(field, "=", value, module) for value in condition.values])
     return _compare(field, condition.op, condition.values[0], module)
 
 
-def _any(fragments: list[Fragment]) -> Fragment:
+def _combine(operator: str, fragments: list[Fragment]) -> Fragment:
+    """`a OR b OR c ...` as a balanced tree, in order: SQLite refuses expression trees deeper than
+    1000, which a flat chain of a long IN list or a many-field search would reach."""
     if len(fragments) == 1:
-        return fragments[0]
-    sql = " OR ".join(f"({s})" for s, _ in fragments)
-    return sql, [p for _, ps in fragments for p in ps]
+        sql, params = fragments[0]
+        return f"({sql})", params
+    middle = len(fragments) // 2
+    left_sql, left_params = _combine(operator, fragments[:middle])
+    right_sql, right_params = _combine(operator, fragments[middle:])
+    return f"({left_sql} {operator} {right_sql})", [*left_params, *right_params]
 
 
 def _compare(field: FieldRef, op: str, value: Value, module: ModuleView) -> Fragment:

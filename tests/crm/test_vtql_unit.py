@@ -442,6 +442,19 @@ def test_limit_pages_do_not_overlap_and_cover_everything(db: sqlite3.Connection)
     assert sorted(seen) == sorted(VISIBLE_CONTACTS)
 
 
+def test_long_in_lists_and_long_or_chains_run(db: sqlite3.Connection) -> None:
+    # SQLite refuses expression trees deeper than 1000; a client may OR many conditions.
+    listed = ", ".join(f"'2x{n}'" for n in range(FIRST_LEAD, FIRST_LEAD + 3000))
+    _, rows = run(db, f"SELECT company FROM Leads WHERE id IN ({listed}) LIMIT 0, 5000;")
+    assert len(rows) == LEAD_COUNT
+    chain = " OR ".join(f"company = 'company {n}'" for n in range(FIRST_LEAD, FIRST_LEAD + 1500))
+    _, rows = run(db, f"SELECT company FROM Leads WHERE {chain} LIMIT 0, 5000;")
+    assert len(rows) == LEAD_COUNT
+    both = " OR ".join(f"company LIKE '%ny {n}' AND id != '2x{n}'" for n in range(FIRST_LEAD, FIRST_LEAD + 1500))
+    _, rows = run(db, f"SELECT company FROM Leads WHERE {both};")
+    assert rows == []
+
+
 # --- hostile values stay values ---------------------------------------------------------------------
 
 HOSTILE_QUERIES = [
