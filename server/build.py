@@ -46,6 +46,8 @@ COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".css", ".html", ".py", ".toml"
 HASH_LEN = 12
 # Files of the pane shell that get content-hashed names and are referenced from index.html.
 SHELL_FILES = ("boot.js", "styles/pane.css")
+# Dev-build pages that run the pane's runtime; at the root so that the config's relative paths hold.
+DEV_PAGES_AT_ROOT = ("test-harness.html",)
 
 
 def short_hash(data: bytes) -> str:
@@ -118,13 +120,13 @@ def pyscript_config(runtime_prefix: str, app_zip: str) -> dict[str, object]:
     return config
 
 
-def render_index(replacements: dict[str, str], office_js: str) -> bytes:
-    html = (ADDIN / "index.html").read_text()
+def render_page(template: Path, replacements: dict[str, str], office_js: str) -> bytes:
+    html = template.read_text()
     for key, value in replacements.items():
         html = html.replace(f"%{key}%", value)
     leftover = re.findall(r"%[A-Za-z_./]+%", html)
     if leftover:
-        raise ValueError(f"index.html has unresolved placeholders: {leftover}")
+        raise ValueError(f"{template.name} has unresolved placeholders: {leftover}")
     return html.replace(OFFICE_JS_CDN, office_js).encode()
 
 
@@ -183,7 +185,10 @@ def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://local
     replacements["PYSCRIPT_CONFIG"] = "./" + config_rel
 
     office_js = "./dev/office-sim.js" if dev else OFFICE_JS_CDN
-    _write(staging, "index.html", render_index(replacements, office_js), result)
+    _write(staging, "index.html", render_page(ADDIN / "index.html", replacements, office_js), result)
+    if dev:
+        for page in DEV_PAGES_AT_ROOT:
+            _write(staging, page, render_page(ADDIN / "dev" / page, replacements, office_js), result)
 
     if (ADDIN / "assets").is_dir():
         _copy_tree(ADDIN / "assets", staging, "assets", result, skip={"make_icons.py"})
@@ -196,7 +201,7 @@ def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://local
     except ImportError:
         pass
     if dev:
-        _copy_tree(ADDIN / "dev", staging, "dev", result)
+        _copy_tree(ADDIN / "dev", staging, "dev", result, skip=DEV_PAGES_AT_ROOT)
         fixtures = ROOT / "tests" / "fixtures" / "eml"
         if fixtures.is_dir():
             _copy_tree(fixtures, staging, "dev/fixtures", result)
