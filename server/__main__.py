@@ -17,6 +17,7 @@ COMMANDS = {
     "demo": "server.demo",  # build, start the pane server and the local CRM, print URLs and logins
     "manifest": "server.manifest",  # write manifest.xml for a public base URL and version
     "certs": "server.certs",  # development CA + localhost certificate for sideloading
+    "version": "server.version",  # show or bump the one product version (version.py + manifest.xml)
 }
 
 
