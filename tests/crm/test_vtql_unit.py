@@ -352,6 +352,10 @@ ERRORS: list[tuple[str, str]] = [
     ("SELECT * FROM Nope WHERE lastname = ;", "Permission to perform the operation is denied for name"),
     ("SELECT * FROM contacts_x;", "Permission to perform the operation is denied for name"),
     ("SELECT *;", "Permission to perform the operation is denied for query"),
+    # vtenext finds the module with /from\s+([^\s;]+)/ before parsing: a field ending in "from"
+    # right before FROM captures the keyword as the module name (a real vtenext quirk)
+    ("SELECT firstname, validfrom FROM Contacts;", "Permission to perform the operation is denied for name"),
+    ("SELECT validfrom, firstname FROM Contacts;", "Permission to access '.validfrom.' attribute denied."),
     # fields: select list, WHERE, ORDER BY
     ("SELECT secret FROM Contacts;", "Permission to access '.secret.' attribute denied."),
     ("SELECT firstname, nope FROM Contacts WHERE secret = 'x';", "Permission to access '.nope.' attribute denied."),
