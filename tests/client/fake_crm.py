@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+
 from mailconnector.crm import CrmClient, RetryPolicy
 
 BASE = "https://crm.example.com"

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mailconnector.crm import CrmClient, vtql
 from mailconnector.crm import errors as e
 from mailconnector.models import CloudLink, LinkableModule, LinkAttachment, LinkMessage, UploadState
-
 from tests.client.fake_crm import (
     CONTACTS,
     CONTACTS_DESCRIBE,

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from mailconnector.crm import CrmClient, RetryPolicy
 from mailconnector.crm import errors as e
 from mailconnector.crm.envelope import COMPONENT_CODES
 from mailconnector.crm.retry import NO_RETRY
 from mailconnector.crm.transport import FetchFailed
-
 from tests.client.fake_crm import (
     CONTACTS,
     STATUS,

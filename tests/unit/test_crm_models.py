@@ -10,6 +10,7 @@ from typing import Any
 
 import pydantic
 import pytest
+
 from mailconnector.crm import errors as e
 from mailconnector.models import (
     CrmStatus,
@@ -21,7 +22,6 @@ from mailconnector.models import (
     Receipt,
     SearchResult,
 )
-
 from tests.client.fake_crm import CONTACTS_DESCRIBE, LOGIN, STATUS, FakeCrm, ok
 
 MAIL: dict[str, Any] = {

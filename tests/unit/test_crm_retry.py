@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mailconnector.crm import CrmClient
 from mailconnector.crm import errors as e
 from mailconnector.models import LinkMessage
-
 from tests.client.fake_crm import (
     CONTACTS,
     CONTACTS_DESCRIBE,

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mailconnector.crm import BytesSource, CrmClient, StreamSource
 from mailconnector.crm import errors as e
 from mailconnector.models import LinkAttachment, UploadState
-
 from tests.client.fake_crm import FakeCrm, Sent, component_error, ok
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mailconnector.crm.errors import InsecureUrl, MalformedUrl
 from mailconnector.crm.urls import endpoint_url, normalise_crm_url
 

@@ -11,6 +11,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from mailconnector.crm import vtql
 
 HOSTILE = [
