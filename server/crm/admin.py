@@ -46,7 +46,8 @@ def users_list(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
 
 def users_create(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
     with write_tx(conn):
-        uid = create_user(conn, args.username, args.password, first_name=args.first, last_name=args.last or args.username,
+        uid = create_user(conn, args.username, args.password, first_name=args.first,
+                          last_name=args.last or args.username,
                           email=args.email or f"{args.username}@acme-crm.example", role=args.role,
                           is_admin=args.admin, language=args.language, time_zone=args.timezone)
     print(f"created 19x{uid} {args.username}")
@@ -56,7 +57,7 @@ def users_create(conn: sqlite3.Connection, args: argparse.Namespace) -> int:
 def _update_user(conn: sqlite3.Connection, username: str, sql: str, params: tuple[object, ...], done: str) -> int:
     with write_tx(conn):
         uid = user_id(conn, username)
-        conn.execute(f"UPDATE users SET {sql} WHERE id = ?", (*params, uid))
+        conn.execute(f"UPDATE users SET {sql} WHERE id = ?", (*params, uid))  # noqa: S608 (sql: constants here)
     print(f"{username}: {done}")
     return 0
 

@@ -20,7 +20,7 @@ LAST_USE_RESOLUTION_SECONDS = 60  # avoid one write per request just to move "la
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")

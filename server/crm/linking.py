@@ -134,7 +134,7 @@ def mclink(call: Call) -> object:
         eml_upload = _checked_upload(call, req.eml, None, None) if req.eml else None
         if message_bytes(req, eml_upload) > call.settings.max_message_bytes:
             raise ComponentError("TOO_LARGE", f"The mail is larger than {call.settings.max_message_bytes} bytes")
-        for _, up in staged + ([(None, eml_upload)] if eml_upload else []):  # type: ignore[list-item]
+        for up in [u for _, u in staged] + ([eml_upload] if eml_upload else []):
             files.keep(up.id, up.sha256)
 
     stamp = now_db()
@@ -174,7 +174,7 @@ def mclink(call: Call) -> object:
                     _relate_document(conn, doc, target.crmid, uid, stamp)
         marks = ", ".join("?" * len(upload_ids))
         consumed = [r[0] for r in conn.execute(
-            f"DELETE FROM uploads WHERE user_id = ? AND id IN ({marks}) RETURNING id", (uid, *upload_ids))
+            f"DELETE FROM uploads WHERE user_id = ? AND id IN ({marks}) RETURNING id", (uid, *upload_ids))  # noqa: S608 (identifiers from metadata, values bound)
         ] if upload_ids else []
         docs = conn.execute("SELECT document_id, kind FROM message_files WHERE message_id = ? ORDER BY position",
                             (message_id,)).fetchall()

@@ -88,7 +88,7 @@ def mcsuggest(call: Call) -> object:
         account_sql = account_field.sql if account_field and access.field_visible(meta.name,
                                                                                   account_field.name) else "NULL"
         cols = ", ".join(fm.sql for fm in email_fields)
-        sql = (f"SELECT e.crmid, e.label, e.owner_id, {account_sql}, {cols} FROM {meta.from_sql}"
+        sql = (f"SELECT e.crmid, e.label, e.owner_id, {account_sql}, {cols} FROM {meta.from_sql}"  # noqa: S608 (identifiers from metadata, values bound)
                f" WHERE {where} AND ({match}) ORDER BY e.label COLLATE NOCASE, e.crmid LIMIT ?")
         rows = conn.execute(sql, (*params, *(addresses * len(email_fields)), MAX_SUGGESTIONS)).fetchall()
         for row in rows:

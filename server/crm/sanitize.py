@@ -11,16 +11,119 @@ import re
 from html.parser import HTMLParser
 
 ALLOWED_TAGS = frozenset(
-    "a abbr address b bdi bdo big blockquote br caption center cite code col colgroup dd del dfn div dl dt "
-    "em font h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strike strong sub sup "
-    "table tbody td tfoot th thead tr tt u ul wbr style".split())
+    [
+        "a",
+        "abbr",
+        "address",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "blockquote",
+        "br",
+        "caption",
+        "center",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "font",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "tt",
+        "u",
+        "ul",
+        "wbr",
+        "style",
+    ]
+)
 DROP_WITH_CONTENT = frozenset(
-    "script iframe frame frameset object embed applet noscript template svg math title head xml "
-    "textarea select button".split())
-VOID_TAGS = frozenset("br col hr img wbr".split())
+    [
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "title",
+        "head",
+        "xml",
+        "textarea",
+        "select",
+        "button",
+    ]
+)
+VOID_TAGS = frozenset(["br", "col", "hr", "img", "wbr"])
 ALLOWED_ATTRS = frozenset(
-    "align alt bgcolor border cellpadding cellspacing class color colspan dir face height href lang rowspan "
-    "size span src style title valign width start type".split())
+    [
+        "align",
+        "alt",
+        "bgcolor",
+        "border",
+        "cellpadding",
+        "cellspacing",
+        "class",
+        "color",
+        "colspan",
+        "dir",
+        "face",
+        "height",
+        "href",
+        "lang",
+        "rowspan",
+        "size",
+        "span",
+        "src",
+        "style",
+        "title",
+        "valign",
+        "width",
+        "start",
+        "type",
+    ]
+)
 SAFE_HREF = re.compile(r"^(https?:|mailto:|tel:|#)", re.IGNORECASE)
 SAFE_SRC = re.compile(r"^(cid:|data:image/(png|gif|jpe?g|webp);)", re.IGNORECASE)
 UNSAFE_CSS = re.compile(r"url\s*\(|expression\s*\(|@import|javascript:|behavior\s*:|-moz-binding", re.IGNORECASE)

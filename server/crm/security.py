@@ -20,7 +20,7 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 
 def check_password(password: str, stored: str) -> bool:
     try:
-        scheme, salt_b64, digest_b64 = stored.split("$")
+        scheme, salt_b64, _digest = stored.split("$")
     except ValueError:
         return False
     if scheme != "scrypt":

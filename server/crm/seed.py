@@ -51,6 +51,7 @@ import random
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from server.crm.directory import create_group, create_user
 from server.crm.metadata import MODULES, ModuleDef, module_def
@@ -60,7 +61,7 @@ from server.crm.timeutil import FORMAT
 
 SEED = 20240802
 BASE_TIME = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
-GIULIA_OTP_SECRET = "JBSWY3DPEHPK3PXP"
+GIULIA_OTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 (public demo secret, documented)
 
 DEMO_USERS: tuple[tuple[str, str, str, str, str, str, str, bool], ...] = (
     # username, first, last, role, language, time zone, description, enabled for Mail Connector
@@ -165,7 +166,7 @@ class RecordWriter:
             defaults = {fd.name: default_for(fd.type) for fd in mod.fields}
             data = [tuple(r.get(c, defaults.get(c)) for c in cols) for r in rows]
             self.conn.executemany(
-                f"INSERT INTO {module_table(module)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                f"INSERT INTO {module_table(module)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608
                 data)
         for mod in MODULES:
             if mod.number_field:
@@ -271,7 +272,10 @@ def seed_anchors(w: RecordWriter, ids: dict[str, int]) -> None:
         w.add("Contacts", ids["Sales Team"], {"firstname": first, "lastname": last, "email": email})
 
 
-def pick(rng: random.Random, items: Sequence[str]) -> str:
+T = TypeVar("T")
+
+
+def pick(rng: random.Random, items: Sequence[T]) -> T:
     return items[rng.randrange(len(items))]
 
 
@@ -301,7 +305,8 @@ def seed_generated(w: RecordWriter, ids: dict[str, int], rng: random.Random) -> 
         last = pick(rng, LAST_IT if italian else LAST_EN)
         account = accounts[rng.randrange(len(accounts))] if rng.random() < 0.8 else None
         contacts.append(w.add("Contacts", pick(rng, owners), {
-            "firstname": first, "lastname": last, "email": f"{slug(first)}.{slug(last)}{i}@example.{'it' if italian else 'com'}",
+            "firstname": first, "lastname": last,
+            "email": f"{slug(first)}.{slug(last)}{i}@example.{'it' if italian else 'com'}",
             "secondaryemail": f"{slug(first)[0]}{slug(last)}{i}@mail.example.net" if i % 5 == 0 else "",
             "phone": f"+39 0{rng.randrange(10, 99)} {rng.randrange(100000, 999999)}",
             "mobile": f"+39 3{rng.randrange(10, 99)} {rng.randrange(1000000, 9999999)}",

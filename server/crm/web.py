@@ -88,7 +88,7 @@ def _field_rows(conn: sqlite3.Connection, access: Access, module: str, crmid: in
     meta = access.catalog.get(module)
     assert meta is not None
     fields = access.visible_fields(meta)
-    row = conn.execute(f"SELECT {meta.id_sql}, {', '.join(fm.sql for fm in fields)} FROM {meta.from_sql}"
+    row = conn.execute(f"SELECT {meta.id_sql}, {', '.join(fm.sql for fm in fields)} FROM {meta.from_sql}"  # noqa: S608 (identifiers from metadata, values bound)
                        f" WHERE {meta.id_sql} = ?", (crmid,)).fetchone()
     rendered = Renderer(conn, access).rows(meta, fields, [tuple(row)])[0]
     names = owner_names(conn)
@@ -125,7 +125,8 @@ def _messages_html(conn: sqlite3.Connection, access: Access, crmid: int) -> str:
             (m["crmid"],)).fetchall()
         items = "".join(
             f"<li><a href=\"/index.php?module=Documents&amp;action=Download&amp;record={f['crmid']}\">"
-            f"{e(f['filename'])}</a> <span class=\"meta\">({f['filesize']} bytes{', original mail' if f['kind'] == 'eml' else ''})"
+            f"{e(f['filename'])}</a> <span class=\"meta\">({f['filesize']} bytes"
+            f"{', original mail' if f['kind'] == 'eml' else ''})"
             "</span></li>" for f in files)
         links = "".join(
             f"<li><a href=\"{e(link['url'])}\" rel=\"noopener noreferrer\" target=\"_blank\">{e(link['name'])}</a>"
@@ -156,7 +157,8 @@ def _documents_html(conn: sqlite3.Connection, crmid: int) -> str:
 def detail_view(state: AppState, conn: sqlite3.Connection, user: User, module: str, record: str) -> Response:
     access = Access.load(conn, state.catalog, user)
     meta = access.visible_module(module)
-    row = conn.execute("SELECT * FROM crmentity WHERE crmid = ?", (int(record),)).fetchone() if record.isdigit() else None
+    row = (conn.execute("SELECT * FROM crmentity WHERE crmid = ?", (int(record),)).fetchone()
+           if record.isdigit() else None)
     if meta is None or meta.kind != "entity" or row is None or row["deleted"] or row["setype"] != meta.name \
             or not access.can_read(meta, row["owner_id"]):
         return page("Not found", "<section><h1>Record not found</h1><p>The record does not exist or you may not"
@@ -180,7 +182,8 @@ def download(state: AppState, conn: sqlite3.Connection, user: User, record: str)
         for rel in conn.execute("SELECT e.setype, e.owner_id FROM documents_rel r JOIN crmentity e ON e.crmid = r.crmid"
                                 " WHERE r.document_id = ? AND e.deleted = 0", (doc["crmid"],)):
             meta = access.catalog.get(rel["setype"])
-            allowed = allowed or (meta is not None and meta.name != "Messages" and access.can_read(meta, rel["owner_id"]))
+            readable = meta is not None and meta.name != "Messages" and access.can_read(meta, rel["owner_id"])
+            allowed = allowed or readable
     files = FileStore(state.settings.files_dir)
     if not allowed or doc is None or not doc["file_sha256"] or not files.exists(doc["file_sha256"]):
         return page("Not found", "<section><h1>Document not found</h1></section>", user, status=404)
@@ -193,7 +196,8 @@ def download(state: AppState, conn: sqlite3.Connection, user: User, record: str)
 def home(conn: sqlite3.Connection, state: AppState, user: User) -> Response:
     access = Access.load(conn, state.catalog, user)
     rows = conn.execute(
-        "SELECT DISTINCT t.crmid, t.setype, t.label, t.owner_id FROM messages_rel r JOIN crmentity t ON t.crmid = r.crmid"
+        "SELECT DISTINCT t.crmid, t.setype, t.label, t.owner_id FROM messages_rel r"
+        " JOIN crmentity t ON t.crmid = r.crmid"
         " WHERE t.deleted = 0 ORDER BY r.linked_at DESC LIMIT 200").fetchall()
     items = []
     for r in rows:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -22,14 +23,14 @@ CORS = {
 
 
 def post(crm: RunningCrm, op: str, auth: tuple[str, str] | None = None, timeout: float = 30,
-         **params: object) -> httpx.Response:
+         **params: Any) -> httpx.Response:
     """POST form-encoded parameters; lists/dicts are sent as JSON text (Encoded parameters)."""
     data = {k: (json.dumps(v) if isinstance(v, (list, dict)) else str(v)) for k, v in params.items()}
     return httpx.post(crm.endpoint(op), data=data, auth=auth, timeout=timeout)
 
 
 def login(crm: RunningCrm, username: str, password: str | None = None, device: str = "pytest") -> Session:
-    params: dict[str, object] = {"username": username, "password": password or f"{username}123", "device": device}
+    params: dict[str, Any] = {"username": username, "password": password or f"{username}123", "device": device}
     if username == "giulia":
         params["otp"] = totp(GIULIA_SECRET).now()
     r = post(crm, "mclogin", **params)
@@ -43,30 +44,30 @@ class Session:
     crm: RunningCrm
     username: str
     secret: str
-    login_data: dict[str, object]
+    login_data: dict[str, Any]
 
     @property
     def auth(self) -> tuple[str, str]:
         return (self.username, self.secret)
 
-    def call(self, op: str, **params: object) -> httpx.Response:
+    def call(self, op: str, **params: Any) -> httpx.Response:
         return post(self.crm, op, auth=self.auth, **params)
 
-    def data(self, op: str, **params: object) -> object:
+    def data(self, op: str, **params: Any) -> Any:
         r = self.call(op, **params)
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["status"] == 200
         return body["data"]
 
-    def error(self, op: str, status: int, **params: object) -> dict[str, object]:
+    def error(self, op: str, status: int, **params: Any) -> dict[str, Any]:
         r = self.call(op, **params)
         assert r.status_code == status, r.text
-        body: dict[str, object] = r.json()
+        body: dict[str, Any] = r.json()
         assert body["status"] == status
         return body
 
-    def query(self, text: str) -> list[dict[str, object]]:
+    def query(self, text: str) -> list[dict[str, Any]]:
         result = self.data("query", query=text)
         assert isinstance(result, list)
         return result
@@ -75,7 +76,6 @@ class Session:
                chunk: int | None = None) -> str:
         start = self.data("mcupload", action="start", filename=filename, content_type=content_type,
                           size=len(content), sha256=hashlib.sha256(content).hexdigest())
-        assert isinstance(start, dict)
         step = chunk or int(start["chunk_bytes"])
         for offset in range(0, len(content), step):
             self.chunk(str(start["upload"]), offset, content[offset:offset + step])
@@ -91,7 +91,7 @@ def new_messageid() -> str:
     return f"<{uuid.uuid4().hex}@pytest.example>"
 
 
-def mail(messageid: str | None = None, subject: str = "Quarterly offer", **extra: object) -> dict[str, object]:
+def mail(messageid: str | None = None, subject: str = "Quarterly offer", **extra: Any) -> dict[str, Any]:
     return {
         "subject": subject,
         "body_html": "<p>Hello <b>Mario</b>, here is the offer. Ciao, è tutto 🙂</p>",
@@ -106,13 +106,13 @@ def mail(messageid: str | None = None, subject: str = "Quarterly offer", **extra
 
 
 def attachment(upload: str, content: bytes, filename: str = "offer.pdf",
-               content_type: str = "application/pdf") -> dict[str, object]:
+               content_type: str = "application/pdf") -> dict[str, Any]:
     return {"upload": upload, "filename": filename, "content_type": content_type, "size": len(content),
             "sha256": hashlib.sha256(content).hexdigest(), "inline": False}
 
 
-def inspect(crm: RunningCrm, what: str, **query: str) -> list[dict[str, object]]:
+def inspect(crm: RunningCrm, what: str, **query: str) -> list[dict[str, Any]]:
     r = httpx.get(f"{crm.url}/_test/{what}", params=query, timeout=10)
     assert r.status_code == 200, r.text
-    result: list[dict[str, object]] = r.json()
+    result: list[dict[str, Any]] = r.json()
     return result

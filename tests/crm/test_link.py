@@ -6,6 +6,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -56,8 +57,8 @@ def test_first_link_relink_and_second_target(crm: RunningCrm, anna: Session, mar
     assert by_marco == {**first, "created": False, "linked": False}
 
     second = anna.data("mclink", target="3x1", message=m, attachments=[])
-    assert second["created"] is False and second["linked"] is True  # type: ignore[index]
-    assert second["message"] == first["message"] and second["documents"] == first["documents"]  # type: ignore[index]
+    assert second["created"] is False and second["linked"] is True
+    assert second["message"] == first["message"] and second["documents"] == first["documents"]
 
     assert len(inspect(crm, "messages", messageid=m["messageid"])) == 1
     links = inspect(crm, "links", messageid=m["messageid"])
@@ -65,7 +66,7 @@ def test_first_link_relink_and_second_target(crm: RunningCrm, anna: Session, mar
     docs = inspect(crm, "documents", messageid=m["messageid"])
     assert len(docs) == 3 and all(d["stored"] and d["folder"] == "Message attachments" for d in docs)
     by_kind = {d["kind"]: d for d in docs}
-    assert 1 in by_kind["attachment"]["related"] and 4 in by_kind["attachment"]["related"]  # type: ignore[operator]
+    assert 1 in by_kind["attachment"]["related"] and 4 in by_kind["attachment"]["related"]
     assert by_kind["eml"]["related"] == [int(first["message"].split("x")[1])]
 
     receipt = anna.data("mcreceipt", message=first["message"])
@@ -88,32 +89,32 @@ def test_bodies_are_kept_exactly_as_received(anna: Session) -> None:
     text = "Riga 1\r\nRiga 2 – 🚀 \u202e rtl\ttab"
     m = mail(body_html=html, body_text=text)
     linked = anna.data("mclink", target="4x3", message=m, attachments=[])
-    receipt = anna.data("mcreceipt", message=linked["message"])  # type: ignore[index]
-    assert receipt["body_html_sha256"] == sha(html) and receipt["body_html_bytes"] == len(html.encode())  # type: ignore[index]
-    assert receipt["body_text_sha256"] == sha(text)  # type: ignore[index]
+    receipt = anna.data("mcreceipt", message=linked["message"])
+    assert receipt["body_html_sha256"] == sha(html) and receipt["body_html_bytes"] == len(html.encode())
+    assert receipt["body_text_sha256"] == sha(text)
 
 
 def test_lookup_across_users_limited_to_visible_records(crm: RunningCrm, anna: Session, marco: Session) -> None:
     m = mail()
     anna.data("mclink", target="9x6", message=m, attachments=[])
     anna.data("mclink", target="4x3", message=m, attachments=[])
-    mine = anna.data("mclookup", messageid=m["messageid"])["links"]  # type: ignore[index]
+    mine = anna.data("mclookup", messageid=m["messageid"])["links"]
     assert [(link["module"], link["id"]) for link in mine] == [("HelpDesk", "9x6"), ("Contacts", "4x3")]
     assert mine[0]["label"] == "Printer not working" and mine[0]["linked_by"] == "Anna Rossi"
     assert mine[0]["message"].startswith("40x") and len(mine[0]["linked_at"]) == 19
-    theirs = marco.data("mclookup", messageid=m["messageid"])["links"]  # type: ignore[index]
+    theirs = marco.data("mclookup", messageid=m["messageid"])["links"]
     assert [link["id"] for link in theirs] == ["9x6"]  # 4x3 is anna's private contact
     assert marco.data("mclookup", messageid=new_messageid()) == {"links": []}
     assert marco.call("mclookup").json()["code"] == "INVALID_REQUEST"
     receipt = marco.data("mcreceipt", message=theirs[0]["message"])
-    assert [link["id"] for link in receipt["links"]] == ["9x6"]  # type: ignore[index]
+    assert [link["id"] for link in receipt["links"]] == ["9x6"]
 
 
 def test_suggest_ordering_and_visibility(anna: Session, marco: Session) -> None:
     found = anna.data("mcsuggest", addresses=["PAOLO.NERI@example.net", "nobody@example.net"])
-    assert [(s["module"], s["id"]) for s in found] == [  # type: ignore[union-attr, index]
+    assert [(s["module"], s["id"]) for s in found] == [
         ("Contacts", "4x8"), ("Leads", "2x9"), ("Accounts", "3x10"), ("Projects", "41x11")]
-    lead = found[1]  # type: ignore[index]
+    lead = found[1]
     assert lead["email"] == "Paolo.Neri@example.net" and lead["matched"] == "PAOLO.NERI@example.net"
     assert lead["owner"] == "Anna Rossi" and lead["account"] is None
     mario = anna.data("mcsuggest", addresses=["mario.rossi@example.it"])
@@ -122,14 +123,14 @@ def test_suggest_ordering_and_visibility(anna: Session, marco: Session) -> None:
                       "matched": "mario.rossi@example.it"}]
     assert marco.data("mcsuggest", addresses=["mario.rossi@example.it"]) == []
     theirs = marco.data("mcsuggest", addresses=["paolo.neri@example.net"])
-    assert [s["id"] for s in theirs] == ["3x10", "41x11"]  # type: ignore[union-attr, index]
+    assert [s["id"] for s in theirs] == ["3x10", "41x11"]
     assert anna.data("mcsuggest", addresses=[]) == []
 
 
 def test_link_input_errors(anna: Session) -> None:
     content = os.urandom(100)
     up = anna.upload(content)
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         ({"target": "4x3", "message": mail(messageid=" "), "attachments": []}, 400, "INVALID_REQUEST"),
         ({"target": "4x3", "message": mail(date="yesterday"), "attachments": []}, 400, "INVALID_REQUEST"),
         ({"target": "4x3", "message": mail(date="2026-03-02T10:15:00"), "attachments": []}, 400, "INVALID_REQUEST"),
@@ -146,9 +147,9 @@ def test_link_input_errors(anna: Session) -> None:
         body = anna.error("mclink", status, **params)
         assert body["code"] == code, params
     partial = anna.data("mcupload", action="start", filename="p", size=10, sha256=sha(b"0123456789"))
-    anna.chunk(partial["upload"], 0, b"01234")  # type: ignore[index]
+    anna.chunk(partial["upload"], 0, b"01234")
     body = anna.error("mclink", 400, target="4x3", message=mail(),
-                      attachments=[{**attachment(partial["upload"], b"0123456789")}])  # type: ignore[index]
+                      attachments=[{**attachment(partial["upload"], b"0123456789")}])
     assert body["code"] == "UPLOAD_OFFSET"
 
 
@@ -167,7 +168,7 @@ def test_fail_midway_rolls_everything_back(crm: RunningCrm, anna: Session, no_fa
     uploads = {u["id"]: u for u in inspect(crm, "uploads", user="anna")}
     assert all(f["upload"] in uploads for f in files)  # not consumed: the retry can use them
     retry = anna.data("mclink", target="4x3", message=m, attachments=files)
-    assert retry["created"] is True and len(retry["documents"]) == 2  # type: ignore[index]
+    assert retry["created"] is True and len(retry["documents"]) == 2
     assert len(inspect(crm, "documents", messageid=m["messageid"])) == 2
 
 
@@ -176,7 +177,7 @@ def test_http_500_fault_stores_nothing(crm: RunningCrm, anna: Session, no_faults
     httpx.post(f"{crm.url}/_test/faults", json={"operation": "mclink", "fault": "http_500"})
     assert anna.error("mclink", 500, target="4x3", message=m, attachments=[])["code"] == "INTERNAL_ERROR"
     assert inspect(crm, "messages", messageid=m["messageid"]) == []
-    assert anna.data("mclink", target="4x3", message=m, attachments=[])["created"] is True  # type: ignore[index]
+    assert anna.data("mclink", target="4x3", message=m, attachments=[])["created"] is True
 
 
 def test_response_lost_after_commit_then_retry(crm: RunningCrm, anna: Session, no_faults: None) -> None:
@@ -188,12 +189,12 @@ def test_response_lost_after_commit_then_retry(crm: RunningCrm, anna: Session, n
         anna.call("mclink", target="9x6", message=m, attachments=files)
     assert len(inspect(crm, "messages", messageid=m["messageid"])) == 1  # it was committed
     retry = anna.data("mclink", target="9x6", message=m, attachments=files)  # upload already consumed: fine
-    assert retry["created"] is False and retry["linked"] is False and len(retry["documents"]) == 1  # type: ignore[index]
+    assert retry["created"] is False and retry["linked"] is False and len(retry["documents"]) == 1
     httpx.post(f"{crm.url}/_test/faults", json={"operation": "mclookup", "fault": "malformed_json"})
     r = anna.call("mclookup", messageid=m["messageid"])
     with pytest.raises(ValueError):
         r.json()
-    assert len(anna.data("mclookup", messageid=m["messageid"])["links"]) == 1  # type: ignore[index]
+    assert len(anna.data("mclookup", messageid=m["messageid"])["links"]) == 1
 
 
 def test_parallel_links_store_one_message(crm: RunningCrm) -> None:
@@ -205,7 +206,7 @@ def test_parallel_links_store_one_message(crm: RunningCrm) -> None:
     eml_uploads = [s.upload(b"raw mail bytes") for s in sessions]
     m = mail(subject="Parallel link")
     barrier = threading.Barrier(len(sessions))
-    results: list[dict[str, object]] = [{} for _ in sessions]
+    results: list[dict[str, Any]] = [{} for _ in sessions]
 
     def run(i: int) -> None:
         barrier.wait()
@@ -222,7 +223,7 @@ def test_parallel_links_store_one_message(crm: RunningCrm) -> None:
     assert sum(1 for r in results if r["created"]) == 1
     assert sum(1 for r in results if r["linked"]) == 1
     assert len({r["message"] for r in results}) == 1
-    assert len({tuple(r["documents"]) for r in results}) == 1  # type: ignore[arg-type]
+    assert len({tuple(r["documents"]) for r in results}) == 1
     assert len(inspect(crm, "messages", messageid=m["messageid"])) == 1
     assert len(inspect(crm, "links", messageid=m["messageid"])) == 1
     assert len(inspect(crm, "documents", messageid=m["messageid"])) == 2  # the attachment and the .eml
