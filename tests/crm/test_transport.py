@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import RunningCrm
 from tests.crm.support import CORS, login, post
+from tests.support.processes import ServerProcess, free_port, python_module
 
 
 def assert_headers_once(response: httpx.Response) -> None:
@@ -157,3 +159,18 @@ def test_oversized_request_gets_the_documented_envelope(crm: RunningCrm) -> None
 
 def test_test_endpoints_exist_only_in_test_mode(crm: RunningCrm) -> None:
     assert httpx.get(f"{crm.url}/_test/messages").status_code == 200
+
+
+def test_test_endpoints_are_absent_without_test_mode(tmp_path: Path) -> None:
+    port = free_port()
+    proc = ServerProcess(python_module("server.crm", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                       "--db", str(tmp_path / "crm.sqlite3")), tmp_path / "crm.log")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        proc.wait_ready(lambda: httpx.post(f"{url}/restapi/v1/vtews/mcstatus", timeout=2).status_code == 200)
+        for path in ("/_test/messages", "/_test/uploads", "/_test/faults"):
+            assert httpx.get(url + path).status_code == 404
+        assert httpx.post(f"{url}/_test/faults", json={"operation": "mclink", "fault": "http_500"}).status_code == 404
+        assert httpx.post(f"{url}/restapi/v1/vtews/mcstatus").status_code == 200
+    finally:
+        proc.stop()
