@@ -516,3 +516,34 @@ def test_a_count_that_is_not_a_number_is_a_protocol_error() -> None:
 
     run(go())
     assert json.loads(json.dumps(fake.sent[0].params)) == {"query": "SELECT count(*) FROM Contacts;"}
+
+
+def test_timeouts_per_operation_with_longer_ones_for_uploads_and_links() -> None:
+    seen: dict[str, float] = {}
+    answers = {
+        "mcstatus": STATUS,
+        "mcmodules": [CONTACTS],
+        "query": [],
+        "mcupload": {"upload": "u1", "received": 0, "chunk_bytes": 10},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        operation = request.url.path.rsplit("/", 1)[-1]
+        seen.setdefault(operation, request.extensions["timeout"]["read"])
+        if operation == "mcupload" and b"chunk" in request.content:
+            return ok({"received": 1})
+        return ok(answers[operation])
+
+    async def go() -> None:
+        async with CrmClient(
+            "https://crm.example.com", transport=httpx.MockTransport(handler), timeout=7, timeouts={"mcmodules": 3}
+        ) as client:
+            client.set_credentials("anna", "t")
+            await client.status()
+            await client.modules()
+            await client.query("SELECT * FROM Contacts;")
+            await client.upload(b"x", "x.txt", "text/plain")
+
+    run(go())
+    assert seen["mcstatus"] == 10 and seen["mcmodules"] == 3 and seen["query"] == 7
+    assert seen["mcupload"] > 7

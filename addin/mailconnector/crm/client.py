@@ -71,16 +71,22 @@ class CrmClient:
         base_url: str | CrmUrl,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | None = None,
         timeouts: Mapping[str, float] | None = None,
         retry: RetryPolicy | None = None,
         on_session_expired: SessionExpiredHook | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`timeout` (seconds) applies to operations without their own entry in `timeouts`
+        (defaults: connection.OPERATION_TIMEOUTS, uploads and links longer)."""
         url = base_url if isinstance(base_url, CrmUrl) else normalise_crm_url(base_url)
+        per_operation = dict(timeouts or {})
+        if timeout is not None:
+            per_operation.setdefault("default", timeout)
         self._conn = Connection(
             url,
             transport=transport,
-            timeouts=timeouts,
+            timeouts=per_operation,
             retry=retry,
             on_session_expired=on_session_expired,
             sleep=sleep,
