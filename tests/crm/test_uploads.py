@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -135,3 +137,18 @@ def test_tokens_expire(small: RunningCrm) -> None:
     time.sleep(4)
     r = s.call("mcmodules")
     assert r.status_code == 401 and r.json()["code"] == "SESSION_EXPIRED"
+
+
+def test_uploads_expire_after_a_day(small: RunningCrm) -> None:
+    s = login(small, "anna")
+    content = os.urandom(400)
+    up = start(s, content)
+    s.chunk(up, 0, content[:256])
+    with closing(sqlite3.connect(small.db_path)) as conn, conn:  # as if 24 h had passed
+        conn.execute("UPDATE uploads SET expires_at = '2000-01-01 00:00:00' WHERE id = ?", (up,))
+    r = s.call("mcupload", action="status", upload=up)
+    assert r.status_code == 404 and r.json()["code"] == "UPLOAD_NOT_FOUND"
+    assert s.chunk(up, 256, content[256:]).json()["code"] == "UPLOAD_NOT_FOUND"
+    start(s, b"another")  # starting an upload sweeps expired ones away
+    assert up not in {u["id"] for u in inspect(small, "uploads")}
+    assert not (Path(str(small.db_path) + ".files") / "uploads" / f"{up}.part").exists()
