@@ -1,0 +1,280 @@
+"""Pure decisions: what an address means, which gate applies, how an error is explained, what a
+link will copy and whether the receipt matches. No I/O, no state changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mailconnector.core.state import (
+    CopyKind,
+    CopyPlan,
+    CrmInfo,
+    GateKind,
+    LinkOutcome,
+    Message,
+    PreflightItem,
+    SearchView,
+    StoredFile,
+    Target,
+    UrlFeedback,
+)
+from mailconnector.crm import errors
+from mailconnector.crm.urls import CrmUrl, normalise_crm_url
+from mailconnector.models import (
+    CrmStatus,
+    LinkableModule,
+    LinkResult,
+    MailSnapshot,
+    Receipt,
+    RecordSummary,
+    SearchResult,
+    Suggestion,
+)
+
+# --- the CRM address --------------------------------------------------------------------------------------
+
+
+def url_feedback(text: str) -> UrlFeedback:
+    """What the address field means as the user types: the site it resolves to, or why not."""
+    try:
+        url = normalise_crm_url(text)
+    except errors.UrlError as exc:
+        return UrlFeedback(problem=exc.reason)
+    return UrlFeedback(base=url.base)
+
+
+def crm_info(url: CrmUrl, status: CrmStatus) -> CrmInfo:
+    return CrmInfo(
+        base=url.base,
+        host=url.display_host,
+        installation=status.licence.installation,
+        product=status.crm.product,
+        version=status.crm.version,
+        component_version=status.version,
+        otp=status.auth.otp,
+        max_message_bytes=status.limits.max_message_bytes,
+        max_file_bytes=status.limits.max_file_bytes,
+        capabilities=status.capabilities,
+    )
+
+
+# --- licence gate ---------------------------------------------------------------------------------------------
+
+_GATE_BY_ERROR: tuple[tuple[type[errors.CrmError], GateKind], ...] = (
+    (errors.ComponentMissing, "component_missing"),
+    (errors.LicenceInactive, "licence_inactive"),
+    (errors.LicenceExpired, "licence_expired"),
+    (errors.UserNotEnabled, "user_not_enabled"),
+)
+
+
+def gate_for_status(status: CrmStatus) -> GateKind | None:
+    """The gate discovery already tells (seats are only known at sign-in)."""
+    if status.licence.state == "inactive":
+        return "licence_inactive"
+    if status.licence.state == "expired":
+        return "licence_expired"
+    return None
+
+
+def gate_for_error(error: BaseException) -> GateKind | None:
+    """Any call can meet the gate (a licence can expire while a session is open)."""
+    for kind, gate in _GATE_BY_ERROR:
+        if isinstance(error, kind):
+            return gate
+    return None
+
+
+# --- errors as messages ------------------------------------------------------------------------------------------
+
+
+def explain(error: BaseException) -> Message:
+    """The user's message for a failure: a key per error code (the tables have one for each)."""
+    if isinstance(error, errors.UrlError):
+        return Message.of(f"url.{error.reason}")
+    if isinstance(error, errors.NetworkError) and type(error) is errors.NetworkError and error.hint:
+        return Message.of(f"error.{error.hint}")
+    if isinstance(error, errors.CrmError):
+        detail = error.server_message or "" if isinstance(error, errors.WebServiceError | errors.AccessDenied) else ""
+        return Message.of(f"error.{error.code}", detail=detail)
+    return Message.of("error.UNEXPECTED", detail=f"{type(error).__name__}: {error}")
+
+
+# --- records ---------------------------------------------------------------------------------------------------------
+
+
+def record_number(ws_id: str) -> str:
+    return ws_id.split("x", 1)[1] if "x" in ws_id else ws_id
+
+
+def record_url(base: str, module: str, ws_id: str) -> str:
+    """Where a record opens in the CRM's web interface (vtenext's DetailView URL)."""
+    return f"{base}/index.php?module={module}&action=DetailView&record={record_number(ws_id)}"
+
+
+def module_label(modules: Iterable[LinkableModule], name: str, *, singular: bool = True) -> str:
+    for module in modules:
+        if module.name == name:
+            return (module.singular or module.label) if singular else module.label
+    return name
+
+
+def target_from_suggestion(suggestion: Suggestion, modules: tuple[LinkableModule, ...]) -> Target:
+    module = next((m for m in modules if m.name == suggestion.module), None)
+    detail = suggestion.account.label if suggestion.account and suggestion.account.label else suggestion.email
+    return Target(
+        module=suggestion.module,
+        module_label=module_label(modules, suggestion.module),
+        id=suggestion.id,
+        label=suggestion.label,
+        detail=detail,
+        can_link=module.can_link if module else True,
+    )
+
+
+def target_from_record(record: RecordSummary, modules: tuple[LinkableModule, ...]) -> Target:
+    module = next((m for m in modules if m.name == record.module), None)
+    return Target(
+        module=record.module,
+        module_label=module_label(modules, record.module),
+        id=record.id,
+        label=record.label,
+        detail=record.account_label or record.email or record.number or "",
+        can_link=module.can_link if module else True,
+    )
+
+
+def default_module(modules: tuple[LinkableModule, ...], preferred: str = "") -> str:
+    """The module to search in: the one chosen before if still offered, else the CRM's first."""
+    names = [m.name for m in modules]
+    if preferred in names:
+        return preferred
+    return names[0] if names else ""
+
+
+def search_view(result: SearchResult) -> SearchView:
+    status = result.state
+    return SearchView(
+        status=status,
+        text=result.text,
+        records=result.records,
+        total=result.total,
+    )
+
+
+def suggestions_for(mail: MailSnapshot, suggestions: tuple[Suggestion, ...]) -> tuple[Suggestion, ...]:
+    """Suggestions in the CRM's order, one per record, never the user's own address."""
+    own = mail.mailbox_user.address.casefold() if mail.mailbox_user else ""
+    seen: set[str] = set()
+    kept = []
+    for s in suggestions:
+        if s.id in seen or (own and own in (s.email.casefold(), s.matched.casefold())):
+            continue
+        seen.add(s.id)
+        kept.append(s)
+    return tuple(kept)
+
+
+# --- what a link copies -------------------------------------------------------------------------------------------
+
+
+def body_bytes(mail: MailSnapshot) -> int:
+    return len((mail.body_html or "").encode("utf-8")) + len((mail.body_text or "").encode("utf-8"))
+
+
+def preflight(
+    mail: MailSnapshot,
+    *,
+    attachments_supported: bool,
+    eml_supported: bool,
+    crm: CrmInfo | None,
+) -> tuple[PreflightItem, ...]:
+    """Everything the link will copy, link to or leave out, and why, before anything is sent."""
+    items = [PreflightItem(kind="body", name="", size=body_bytes(mail), content_type="text/html")]
+    for att in mail.attachments:
+        if att.kind == "cloud":
+            items.append(
+                PreflightItem(
+                    kind="cloud", name=att.name, size=att.size, content_type=att.content_type, plan="link",
+                    reason="preflight.reason.cloud", attachment_id=att.id,
+                )
+            )
+            continue
+        kind: CopyKind = "item" if att.kind == "item" else "file"
+        plan: CopyPlan = "copy"
+        reason = ""
+        if not attachments_supported:
+            plan, reason = "skip", "preflight.reason.old_host"
+        elif crm is not None and att.size > crm.max_file_bytes:
+            plan, reason = "skip", "preflight.reason.too_large"
+        items.append(
+            PreflightItem(
+                kind=kind, name=att.name, size=att.size, content_type=att.content_type,
+                plan=plan, reason=reason, attachment_id=att.id,
+            )
+        )
+    if crm is None or "eml" in crm.capabilities:
+        if eml_supported:
+            items.append(PreflightItem(kind="eml", name="", size=0, content_type="message/rfc822"))
+        else:
+            items.append(
+                PreflightItem(kind="eml", name="", size=0, plan="skip", reason="preflight.reason.no_eml")
+            )
+    return tuple(items)
+
+
+def too_large(items: tuple[PreflightItem, ...], crm: CrmInfo | None) -> Message | None:
+    """The whole mail over the CRM's limit: linking would be refused, so say it before sending."""
+    if crm is None:
+        return None
+    total = sum(i.size for i in items if i.plan == "copy")
+    if total > crm.max_message_bytes:
+        return Message.of("preflight.too_large", total=total, limit=crm.max_message_bytes)
+    return None
+
+
+def outcome(
+    target: Target,
+    result: LinkResult,
+    receipt: Receipt,
+    *,
+    sent: tuple[StoredFile, ...],
+    skipped: tuple[str, ...],
+    body_size: int,
+    base: str,
+) -> LinkOutcome:
+    """The receipt, checked against what was sent: same number of files, same sizes."""
+    stored = tuple(StoredFile(a.filename, a.size) for a in receipt.attachments)
+    mismatch = _mismatched(sent, stored)
+    url = result.target.url or record_url(base, result.target.module, result.target.id)
+    stored_body = receipt.body_html_bytes + receipt.body_text_bytes
+    return LinkOutcome(
+        module=result.target.module,
+        module_label=target.module_label,
+        record_id=result.target.id,
+        record_label=result.target.label or target.label,
+        record_url=url,
+        created=result.created,
+        linked=result.linked,
+        subject=receipt.subject,
+        files=stored,
+        links=tuple(StoredFile(link.name, 0) for link in receipt.external_links),
+        eml_size=receipt.eml.size if receipt.eml else None,
+        body_bytes=stored_body,
+        verified=not mismatch and (not result.created or stored_body == body_size),
+        skipped=skipped,
+        mismatch=mismatch,
+    )
+
+
+def _mismatched(sent: tuple[StoredFile, ...], stored: tuple[StoredFile, ...]) -> tuple[str, ...]:
+    """Names of sent files the CRM does not hold with the same size (a relink may hold more)."""
+    remaining = list(stored)
+    missing = []
+    for file in sent:
+        match = next((s for s in remaining if s.name == file.name and s.size == file.size), None)
+        if match is None:
+            missing.append(file.name)
+        else:
+            remaining.remove(match)
+    return tuple(missing)

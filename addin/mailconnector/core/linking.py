@@ -1,0 +1,221 @@
+"""Linking one mail: read each attachment from the host and upload it with progress, upload the
+original .eml, store everything with one `mclink`, then read the receipt back.
+
+Works on the snapshot it is given and nothing else: a pinned pane may switch mail meanwhile, and
+this mail must still be stored whole, under the record the user chose for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from mailconnector.core.decisions import outcome
+from mailconnector.core.ports import CrmSession, HostRefused, MailHost
+from mailconnector.core.state import (
+    ItemProgress,
+    LinkOutcome,
+    LinkPhase,
+    LinkProgress,
+    PreflightItem,
+    StoredFile,
+    Target,
+)
+from mailconnector.models import (
+    AttachmentInfo,
+    CloudLink,
+    LinkAttachment,
+    LinkMessage,
+    MailSnapshot,
+    UploadState,
+)
+
+ProgressSink = Callable[[LinkProgress], None]
+EML_CONTENT_TYPE = "message/rfc822"
+
+
+@dataclass
+class UploadCache:
+    """Finished uploads of the current mail, so that "Try again" after a failure resends nothing
+    the CRM already holds (the CRM keeps unlinked uploads for a day)."""
+
+    message_id: str = ""
+    done: dict[str, UploadState] = field(default_factory=dict)
+
+    def for_mail(self, message_id: str) -> dict[str, UploadState]:
+        if message_id != self.message_id:
+            self.message_id, self.done = message_id, {}
+        return self.done
+
+    def clear(self) -> None:
+        self.message_id, self.done = "", {}
+
+
+def attachment_filename(att: AttachmentInfo) -> str:
+    """An attached mail is filed as a .eml document named after it."""
+    if att.kind == "item" and not att.name.lower().endswith(".eml"):
+        return f"{att.name or 'message'}.eml"
+    return att.name or "attachment"
+
+
+class LinkRun:
+    """One link of one mail to one record (create, call `run`, read progress via the sink)."""
+
+    def __init__(
+        self,
+        client: CrmSession,
+        host: MailHost,
+        mail: MailSnapshot,
+        target: Target,
+        plan: tuple[PreflightItem, ...],
+        *,
+        base: str,
+        on_progress: ProgressSink,
+        cache: UploadCache,
+        already_stored: bool = False,
+    ) -> None:
+        self.client = client
+        self.host = host
+        self.mail = mail
+        self.target = target
+        self.plan = plan
+        self.base = base
+        self.on_progress = on_progress
+        self.cache = cache
+        # The CRM already holds this mail under this very record: nothing would be stored, so
+        # nothing is uploaded (mclink still decides, and says so).
+        self.already_stored = already_stored
+        self._attachments = {a.id: a for a in mail.attachments}
+        copied = [i for i in plan if i.plan == "copy" and i.kind in ("file", "item", "eml")]
+        if already_stored:
+            copied = []
+        self._copied = copied
+        self.progress = LinkProgress(
+            phase="uploading",
+            items=tuple(
+                ItemProgress(name=self._display_name(i), size=i.size) for i in copied
+            ),
+        )
+
+    def _display_name(self, item: PreflightItem) -> str:
+        if item.kind == "eml":
+            return ""
+        att = self._attachments.get(item.attachment_id)
+        return attachment_filename(att) if att else item.name
+
+    # --- progress ---------------------------------------------------------------------------------------
+    def _update(self, index: int, **changes: object) -> None:
+        items = list(self.progress.items)
+        items[index] = replace(items[index], **changes)  # type: ignore[arg-type]
+        self.progress = replace(self.progress, items=tuple(items))
+        self.on_progress(self.progress)
+
+    def _phase(self, phase: LinkPhase) -> None:
+        self.progress = replace(self.progress, phase=phase)
+        self.on_progress(self.progress)
+
+    # --- the run ------------------------------------------------------------------------------------------
+    async def run(self) -> LinkOutcome:
+        message_id = self.mail.effective_message_id()
+        done = self.cache.for_mail(message_id)
+        files: list[LinkAttachment | CloudLink] = []
+        sent: list[StoredFile] = []
+        skipped: list[str] = []
+        eml: UploadState | None = None
+        self.on_progress(self.progress)
+
+        for index, item in enumerate(self._copied):
+            if item.kind == "eml":
+                eml = await self._upload_eml(index, done)
+                continue
+            att = self._attachments[item.attachment_id]
+            state = await self._upload_attachment(index, att, done)
+            if state is None:
+                skipped.append(attachment_filename(att))
+                continue
+            files.append(LinkAttachment.from_upload(state, inline=att.is_inline, content_id=att.content_id))
+            sent.append(StoredFile(state.filename, state.size))
+
+        for item in self.plan:
+            if item.plan == "link":
+                link = await self._cloud_link(item)
+                if link is None:
+                    skipped.append(item.name)
+                else:
+                    files.append(link)
+
+        self._phase("saving")
+        result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, eml)
+        self.cache.clear()
+        self._phase("verifying")
+        receipt = await self.client.receipt(result.message)
+        self._phase("done")
+        body = len((self.mail.body_html or "").encode()) + len((self.mail.body_text or "").encode())
+        return outcome(
+            self.target, result, receipt, sent=tuple(sent), skipped=tuple(skipped), body_size=body, base=self.base
+        )
+
+    async def _upload_attachment(
+        self, index: int, att: AttachmentInfo, done: dict[str, UploadState]
+    ) -> UploadState | None:
+        if att.id in done:
+            state = done[att.id]
+            self._update(index, size=state.size, sent=state.size, status="done")
+            return state
+        self._update(index, status="reading")
+        try:
+            content = await self.host.attachment(self.mail, att)
+        except HostRefused as refused:
+            self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
+            return None
+        if content.source is None:
+            self._update(index, status="skipped", reason="link.skipped.UNSUPPORTED")
+            return None
+        source = content.source
+        size = len(source) if isinstance(source, bytes) else source.size
+        self._update(index, size=size, status="uploading")
+
+        def progress(received: int, total: int) -> None:
+            self._update(index, sent=received, size=total)
+
+        content_type = EML_CONTENT_TYPE if att.kind == "item" else att.content_type
+        state = await self.client.upload(source, attachment_filename(att), content_type, progress=progress)
+        done[att.id] = state
+        self._update(index, sent=state.size, status="done")
+        return state
+
+    async def _upload_eml(self, index: int, done: dict[str, UploadState]) -> UploadState | None:
+        if "\0eml" in done:
+            state = done["\0eml"]
+            self._update(index, size=state.size, sent=state.size, status="done")
+            return state
+        self._update(index, status="reading")
+        try:
+            data = await self.host.eml(self.mail)
+        except HostRefused as refused:
+            self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
+            return None
+        self._update(index, size=len(data), status="uploading")
+
+        def progress(received: int, total: int) -> None:
+            self._update(index, sent=received, size=total)
+
+        state = await self.client.upload(data, _eml_name(self.mail), EML_CONTENT_TYPE, progress=progress)
+        done["\0eml"] = state
+        self._update(index, sent=state.size, status="done")
+        return state
+
+    async def _cloud_link(self, item: PreflightItem) -> CloudLink | None:
+        att = self._attachments.get(item.attachment_id)
+        if att is None:
+            return None
+        try:
+            content = await self.host.attachment(self.mail, att)
+        except HostRefused:
+            return None
+        return CloudLink(name=att.name, url=content.url) if content.url else None
+
+
+def _eml_name(mail: MailSnapshot) -> str:
+    safe = "".join(ch for ch in mail.subject if ch not in '\\/:*?"<>|\r\n\t').strip()[:120]
+    return f"{safe or 'message'}.eml"

@@ -1,0 +1,162 @@
+"""What the core needs from the outside world, as protocols (the browser wiring and the tests
+provide implementations)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from mailconnector.crm.connection import SessionExpiredHook
+from mailconnector.crm.uploads import ProgressCallback, UploadSource
+from mailconnector.crm.urls import CrmUrl
+from mailconnector.models import (
+    AttachmentInfo,
+    CloudLink,
+    CrmStatus,
+    LinkableModule,
+    LinkAttachment,
+    LinkMessage,
+    LinkResult,
+    LoginResult,
+    LookupLink,
+    MailSnapshot,
+    Receipt,
+    SearchResult,
+    Suggestion,
+    UploadState,
+)
+
+
+class CrmSession(Protocol):
+    """The part of `mailconnector.crm.CrmClient` the pane uses (the real client satisfies it)."""
+
+    @property
+    def url(self) -> CrmUrl: ...
+
+    @property
+    def token(self) -> str | None: ...
+
+    on_session_expired: SessionExpiredHook | None
+
+    def set_credentials(self, username: str, token: str) -> None: ...
+
+    def forget_credentials(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+    async def status(self) -> CrmStatus: ...
+
+    async def login(self, username: str, password: str, otp: str | None = None, device: str = ...) -> LoginResult: ...
+
+    async def logout(self) -> None: ...
+
+    async def modules(self) -> tuple[LinkableModule, ...]: ...
+
+    async def search(self, module: LinkableModule, text: str, limit: int = ...) -> SearchResult: ...
+
+    async def suggest(self, addresses: Iterable[str]) -> tuple[Suggestion, ...]: ...
+
+    async def lookup(self, message_id: str) -> tuple[LookupLink, ...]: ...
+
+    async def upload(
+        self,
+        source: UploadSource | bytes | bytearray | memoryview,
+        filename: str,
+        content_type: str,
+        *,
+        progress: ProgressCallback | None = None,
+        resume: UploadState | None = None,
+        sha256: str | None = None,
+    ) -> UploadState: ...
+
+    async def link(
+        self,
+        target: str,
+        message: LinkMessage,
+        attachments: Sequence[LinkAttachment | CloudLink] = (),
+        eml: str | UploadState | None = None,
+    ) -> LinkResult: ...
+
+    async def receipt(self, message: str) -> Receipt: ...
+
+
+ClientFactory = Callable[[CrmUrl], CrmSession]
+
+
+@dataclass(frozen=True)
+class AttachmentContent:
+    """An attachment's content as the host hands it over: bytes (or a re-readable source) for a
+    file, a URL for a cloud attachment."""
+
+    source: UploadSource | bytes | None = None
+    url: str | None = None
+
+
+class HostRefused(Exception):
+    """The mail host would not hand over something (attachment, .eml, body).
+
+    `reason` is stable: "UNSUPPORTED" (this kind cannot be read), "UNAVAILABLE" (download failed,
+    no permission, gone), "ITEM_CHANGED" (the selection changed during the call), "OLD_HOST" (the
+    needed requirement set is missing).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+Capability = Literal["attachments", "eml"]
+
+
+class MailHost(Protocol):
+    """Outlook (or the simulated host), as seen by the core."""
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether this host can hand over attachment contents / the original .eml at all."""
+        ...
+
+    async def attachment(self, mail: MailSnapshot, attachment: AttachmentInfo) -> AttachmentContent:
+        """The content of one attachment of `mail` (raises HostRefused)."""
+        ...
+
+    async def eml(self, mail: MailSnapshot) -> bytes:
+        """The original message as .eml bytes (raises HostRefused)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """What the pane remembers between sessions: never a password, never a token."""
+
+    url: str = ""
+    username: str = ""
+    module: str = ""
+
+
+class Preferences(Protocol):
+    """Roaming settings of the add-in (URL, username, last module)."""
+
+    def load(self) -> Remembered: ...
+
+    async def save(self, remembered: Remembered) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    url: str
+    username: str
+    token: str
+
+
+class TokenStore(Protocol):
+    """Where the device token lives (this browser's localStorage, nowhere else)."""
+
+    def load(self) -> StoredSession | None: ...
+
+    def save(self, session: StoredSession) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+Sleep = Callable[[float], Awaitable[None]]
