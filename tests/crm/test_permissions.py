@@ -171,7 +171,7 @@ def test_link_permissions(sessions: dict[str, Session]) -> None:
         body = s.error("mclink", status, target=target, message=mail(), attachments=[])
         assert body["code"] == code, target
         assert body["error"] == "MailConnectorException"
-    # public read/write tickets: sara links to a ticket of someone else
+    # public read/write tickets: marco links to a ticket owned by sara
     assert sessions["marco"].data("mclink", target="9x6", message=mail(), attachments=[])["linked"] is True
 
 
