@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page, Request
 
@@ -37,6 +40,10 @@ class PaneDriver:
         if message.type == "error":
             self.console_errors.append(message.text)
 
+    def configure_sim(self, **config: Any) -> None:
+        """Presets of the simulated Outlook (OfficeSim.configure options plus `json`/`eml`), before open()."""
+        self.page.add_init_script(f"window.OfficeSimConfig = {json.dumps(config)};")
+
     def open(self, query: str = "") -> None:
         self.page.goto(f"{self.base_url}/index.html{query}")
 
@@ -49,3 +56,96 @@ class PaneDriver:
 
     def external_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith(self.base_url) and not u.startswith(("data:", "blob:"))]
+
+
+# --- driving the whole flow (the pane's user journey) -----------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SCREEN_TIMEOUT_MS = 20_000
+
+# Everything the page keeps: Web Storage, cookies, every IndexedDB record, and what the simulated
+# Outlook saved as the add-in's roaming settings.
+STORAGE_DUMP = """async () => {
+  const dump = {localStorage: {}, sessionStorage: {}, cookies: document.cookie, indexedDB: {},
+                roamingSettings: window.OfficeSim ? OfficeSim.savedRoamingSettings() : null};
+  for (const [area, store] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]]) {
+    for (let i = 0; i < store.length; i++) { dump[area][store.key(i)] = store.getItem(store.key(i)); }
+  }
+  const plain = (k, v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v))
+    ? Array.from(new Uint8Array(v.buffer || v)) : v;
+  const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+  for (const info of dbs) {
+    const db = await new Promise((ok, ko) => {
+      const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error);
+    });
+    const stores = {};
+    for (const name of db.objectStoreNames) {
+      stores[name] = await new Promise((ok) => {
+        const r = db.transaction(name).objectStore(name).getAll();
+        r.onsuccess = () => ok(JSON.stringify(r.result, plain));
+        r.onerror = () => ok(null);
+      });
+    }
+    dump.indexedDB[info.name] = stores;
+    db.close();
+  }
+  return dump;
+}"""
+
+
+@dataclass
+class Flow:
+    """The pane as a user drives it: screens, fields, buttons; plus storage and screenshots."""
+
+    pane: PaneDriver
+    label: str = ""  # e.g. "en-light": suffix of screenshot names
+    dialogs: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.pane.page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)  # alert(1) from hostile text would land here
+        dialog.dismiss()
+
+    @property
+    def page(self) -> Page:
+        return self.pane.page
+
+    def open(self, **sim: Any) -> None:
+        self.pane.configure_sim(**sim)
+        self.pane.open()
+        self.pane.wait_ready()
+
+    def screen(self, name: str, timeout: int = SCREEN_TIMEOUT_MS) -> None:
+        self.page.wait_for_selector(f"#app[data-screen='{name}']", timeout=timeout)
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}-{self.label}.png" if self.label else ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def connect(self, address: str, username: str) -> None:
+        self.page.fill("#mc-url", address)
+        self.page.fill("#mc-username", username)
+        self.page.click("form[data-form='connect'] button[type='submit']")
+
+    def password(self, password: str) -> None:
+        self.page.wait_for_selector("#mc-password")
+        self.page.fill("#mc-password", password)
+        self.page.click("form[data-form='password'] button[type='submit']")
+
+    def sign_in(self, address: str, username: str, password: str) -> None:
+        self.connect(address, username)
+        self.screen("password")
+        self.password(password)
+        self.screen("record")
+
+    def storage(self) -> dict[str, Any]:
+        dump: dict[str, Any] = self.page.evaluate(STORAGE_DUMP)
+        dump["context_cookies"] = self.page.context.cookies()
+        return dump
+
+    def text(self, selector: str) -> str:
+        return self.page.locator(selector).inner_text()

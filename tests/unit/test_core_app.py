@@ -220,7 +220,7 @@ def test_logout_revokes_forgets_the_token_and_keeps_address_and_username() -> No
         assert pane.tokens.session is None
         assert pane.state.screen == "connect"
         assert pane.state.session is None
-        assert (pane.state.connect.url_text, pane.state.connect.username) == ("crm.example.com", "anna")
+        assert (pane.state.connect.url_text, pane.state.connect.username) == ("https://crm.example.com", "anna")
         assert pane.state.connect.problem is None
 
     run(scenario)

@@ -21,6 +21,7 @@ from mailconnector.core.linking import LinkRun, UploadCache
 from mailconnector.core.ports import (
     ClientFactory,
     CrmSession,
+    HostRefused,
     MailHost,
     Preferences,
     Remembered,
@@ -269,7 +270,10 @@ class App:
         session = SessionInfo(
             base=client.url.base, host=client.url.display_host, username=user.username, name=user.name, email=user.email
         )
-        self._update(screen="record", session=session, gate=None, problem=None)
+        # the address as the CRM is known from now on (what a next sign-in shows)
+        base = client.url.base
+        connect = replace(self.state.connect, url_text=base, feedback=decisions.url_feedback(base))
+        self._update(screen="record", session=session, gate=None, problem=None, connect=connect)
         self._enter_record_screen()
         self._remembered = replace(self._remembered, url=client.url.base, username=user.username)
         await self._save_preferences()
@@ -659,8 +663,8 @@ class App:
     async def _link(self, key: int, mail: MailSnapshot, run: LinkRun) -> None:
         try:
             result = await run.run()
-        except errors.CrmError as exc:
-            problem = await self._failed(exc)
+        except (errors.CrmError, HostRefused) as exc:
+            problem = Message.of("error.ITEM_CHANGED") if isinstance(exc, HostRefused) else await self._failed(exc)
             if problem is None:
                 return
             if self.state.mail_key == key:

@@ -21,6 +21,7 @@ from mailconnector.core.state import (
     StoredFile,
     Target,
 )
+from mailconnector.crm.uploads import UploadSource
 from mailconnector.models import (
     AttachmentInfo,
     CloudLink,
@@ -116,33 +117,58 @@ class LinkRun:
 
     # --- the run ------------------------------------------------------------------------------------------
     async def run(self) -> LinkOutcome:
+        """Read everything from the host first (it serves only the mail selected now: a pinned pane
+        that switches mail mid-upload must not cut this mail short), then upload, link, verify."""
         message_id = self.mail.effective_message_id()
         done = self.cache.for_mail(message_id)
-        files: list[LinkAttachment | CloudLink] = []
-        sent: list[StoredFile] = []
-        skipped: list[str] = []
-        eml: UploadState | None = None
         self.on_progress(self.progress)
 
+        sources: dict[int, UploadSource | bytes] = {}
+        skipped: list[str] = []
         for index, item in enumerate(self._copied):
-            if item.kind == "eml":
-                eml = await self._upload_eml(index, done)
+            key = _cache_key(item)
+            if key in done:
+                state = done[key]
+                self._update(index, size=state.size, sent=state.size, status="done")
                 continue
-            att = self._attachments[item.attachment_id]
-            state = await self._upload_attachment(index, att, done)
-            if state is None:
-                skipped.append(attachment_filename(att))
+            self._update(index, status="reading")
+            try:
+                source = await self._read(item)
+            except HostRefused as refused:
+                if refused.reason == "ITEM_CHANGED":
+                    raise
+                self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
+                if item.kind != "eml":
+                    skipped.append(self._display_name(item))
                 continue
-            files.append(LinkAttachment.from_upload(state, inline=att.is_inline, content_id=att.content_id))
-            sent.append(StoredFile(state.filename, state.size))
-
+            sources[index] = source
+            self._update(index, size=len(source) if isinstance(source, bytes) else source.size, status="waiting")
+        links: list[CloudLink] = []
         for item in self.plan:
             if item.plan == "link":
                 link = await self._cloud_link(item)
                 if link is None:
                     skipped.append(item.name)
                 else:
-                    files.append(link)
+                    links.append(link)
+
+        files: list[LinkAttachment | CloudLink] = []
+        sent: list[StoredFile] = []
+        eml: UploadState | None = None
+        for index, item in enumerate(self._copied):
+            key = _cache_key(item)
+            if key not in done:
+                if index not in sources:
+                    continue
+                done[key] = await self._upload(index, item, sources.pop(index))
+            state = done[key]
+            if item.kind == "eml":
+                eml = state
+                continue
+            att = self._attachments[item.attachment_id]
+            files.append(LinkAttachment.from_upload(state, inline=att.is_inline, content_id=att.content_id))
+            sent.append(StoredFile(state.filename, state.size))
+        files.extend(links)
 
         self._phase("saving")
         result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, eml)
@@ -155,54 +181,28 @@ class LinkRun:
             self.target, result, receipt, sent=tuple(sent), skipped=tuple(skipped), body_size=body, base=self.base
         )
 
-    async def _upload_attachment(
-        self, index: int, att: AttachmentInfo, done: dict[str, UploadState]
-    ) -> UploadState | None:
-        if att.id in done:
-            state = done[att.id]
-            self._update(index, size=state.size, sent=state.size, status="done")
-            return state
-        self._update(index, status="reading")
-        try:
-            content = await self.host.attachment(self.mail, att)
-        except HostRefused as refused:
-            self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
-            return None
+    async def _read(self, item: PreflightItem) -> UploadSource | bytes:
+        if item.kind == "eml":
+            return await self.host.eml(self.mail)
+        content = await self.host.attachment(self.mail, self._attachments[item.attachment_id])
         if content.source is None:
-            self._update(index, status="skipped", reason="link.skipped.UNSUPPORTED")
-            return None
-        source = content.source
-        size = len(source) if isinstance(source, bytes) else source.size
-        self._update(index, size=size, status="uploading")
+            raise HostRefused("no content", reason="UNSUPPORTED")
+        return content.source
+
+    async def _upload(self, index: int, item: PreflightItem, source: UploadSource | bytes) -> UploadState:
+        if item.kind == "eml":
+            filename, content_type = _eml_name(self.mail), EML_CONTENT_TYPE
+        else:
+            att = self._attachments[item.attachment_id]
+            filename = attachment_filename(att)
+            content_type = EML_CONTENT_TYPE if att.kind == "item" else att.content_type
+        self._update(index, status="uploading")
 
         def progress(received: int, total: int) -> None:
             self._update(index, sent=received, size=total)
 
-        content_type = EML_CONTENT_TYPE if att.kind == "item" else att.content_type
-        state = await self.client.upload(source, attachment_filename(att), content_type, progress=progress)
-        done[att.id] = state
-        self._update(index, sent=state.size, status="done")
-        return state
-
-    async def _upload_eml(self, index: int, done: dict[str, UploadState]) -> UploadState | None:
-        if "\0eml" in done:
-            state = done["\0eml"]
-            self._update(index, size=state.size, sent=state.size, status="done")
-            return state
-        self._update(index, status="reading")
-        try:
-            data = await self.host.eml(self.mail)
-        except HostRefused as refused:
-            self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
-            return None
-        self._update(index, size=len(data), status="uploading")
-
-        def progress(received: int, total: int) -> None:
-            self._update(index, sent=received, size=total)
-
-        state = await self.client.upload(data, _eml_name(self.mail), EML_CONTENT_TYPE, progress=progress)
-        done["\0eml"] = state
-        self._update(index, sent=state.size, status="done")
+        state = await self.client.upload(source, filename, content_type, progress=progress)
+        self._update(index, sent=state.size, size=state.size, status="done")
         return state
 
     async def _cloud_link(self, item: PreflightItem) -> CloudLink | None:
@@ -211,9 +211,15 @@ class LinkRun:
             return None
         try:
             content = await self.host.attachment(self.mail, att)
-        except HostRefused:
+        except HostRefused as refused:
+            if refused.reason == "ITEM_CHANGED":
+                raise
             return None
         return CloudLink(name=att.name, url=content.url) if content.url else None
+
+
+def _cache_key(item: PreflightItem) -> str:
+    return "\0eml" if item.kind == "eml" else item.attachment_id
 
 
 def _eml_name(mail: MailSnapshot) -> str:

@@ -122,6 +122,8 @@ TEXTS: dict[str, str] = {
     "error.SERVER_ERROR": "The CRM had an internal error. Nothing was stored: try again in a moment.",
     "error.WEBSERVICE_ERROR": "The CRM refused the request.",
     "error.QUERY_REJECTED": "The CRM refused the search.",
+    "error.ITEM_CHANGED": "The selected mail changed while it was being read. "
+    "Nothing was stored: select it and link it again.",
     "error.UNEXPECTED": "Something went wrong in Mail Connector. Try again.",
     "logout.not_revoked": "Signed out on this device, but the CRM could not be reached to revoke the session. "
     "Your administrator can revoke it.",

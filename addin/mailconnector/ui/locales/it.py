@@ -125,6 +125,8 @@ TEXTS: dict[str, str] = {
     "error.SERVER_ERROR": "Errore interno del CRM. Non è stato salvato nulla: riprova tra poco.",
     "error.WEBSERVICE_ERROR": "Il CRM ha rifiutato la richiesta.",
     "error.QUERY_REJECTED": "Il CRM ha rifiutato la ricerca.",
+    "error.ITEM_CHANGED": "La mail selezionata è cambiata mentre veniva letta. "
+    "Non è stato salvato nulla: selezionala e collegala di nuovo.",
     "error.UNEXPECTED": "Qualcosa non ha funzionato in Mail Connector. Riprova.",
     "logout.not_revoked": "Disconnesso su questo dispositivo, ma non è stato possibile contattare il CRM per "
     "revocare la sessione. L'amministratore può revocarla.",

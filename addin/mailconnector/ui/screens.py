@@ -1,0 +1,699 @@
+"""What the pane shows for a state, as a `vdom` tree: pure functions, no browser.
+
+Conventions the view relies on:
+- `data-action` on buttons (with `data-id` when it concerns one item) names the intent;
+- `data-form` on forms, `data-input` on text fields (sent as the user types), `data-change` on selects;
+- containers that can be empty are always present, so that a banner appearing does not shift the
+  position of the fields after it (the view patches by position and must keep focus in fields).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mailconnector.core import decisions
+from mailconnector.core.state import (
+    AppState,
+    GateState,
+    ItemProgress,
+    LinkOutcome,
+    Message,
+    PreflightItem,
+    Reauth,
+    RecordChoice,
+    Target,
+)
+from mailconnector.models import AttachmentInfo, LookupLink, MailSnapshot, RecordSummary, Suggestion
+from mailconnector.ui.i18n import Translator
+from mailconnector.ui.vdom import El, h
+
+# --- icons (Fluent System Icons, 20 px regular, simplified paths) --------------------------------------------
+_ICONS = {
+    "check": "M7.03 13.9 3.56 10.4a.75.75 0 1 0-1.06 1.06l4 4a.75.75 0 0 0 1.06 0l9-9a.75.75 0 0 0-1.06-1.06"
+    "L7.03 13.9Z",
+    "warning": "M10 2.5a1.5 1.5 0 0 1 1.3.75l6.5 11.5A1.5 1.5 0 0 1 16.5 17h-13a1.5 1.5 0 0 1-1.3-2.25l6.5-11.5A1.5 "
+    "1.5 0 0 1 10 2.5Zm0 4.25a.75.75 0 0 0-.75.75v4a.75.75 0 0 0 1.5 0v-4a.75.75 0 0 0-.75-.75Zm0 7.75a1 1 0 1 0 "
+    "0-2 1 1 0 0 0 0 2Z",
+    "error": "M10 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16Zm0 11a1 1 0 1 0 0 2 1 1 0 0 0 0-2Zm0-7.5a.75.75 0 0 0-.75.75v5a.75"
+    ".75 0 0 0 1.5 0v-5A.75.75 0 0 0 10 5.5Z",
+    "info": "M10 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16Zm0 7a.75.75 0 0 0-.75.75v4.5a.75.75 0 0 0 1.5 0v-4.5A.75.75 0 0 0 "
+    "10 9Zm0-3.25a1 1 0 1 0 0 2 1 1 0 0 0 0-2Z",
+    "link": "M8 6a.75.75 0 0 1 0 1.5H6a2.5 2.5 0 0 0 0 5h2A.75.75 0 0 1 8 14H6a4 4 0 0 1 0-8h2Zm6 0a4 4 0 0 1 0 8h-2a"
+    ".75.75 0 0 1 0-1.5h2a2.5 2.5 0 0 0 0-5h-2A.75.75 0 0 1 12 6h2Zm-7 3.25h6a.75.75 0 0 1 0 1.5H7a.75.75 0 0 1 0-1.5Z",
+    "attach": "M4.5 10.5 10 5a2.5 2.5 0 1 1 3.54 3.54l-6.01 6a1 1 0 0 1-1.41-1.41l5.3-5.3-.7-.71-5.3 5.3a2 2 0 0 0 "
+    "2.82 2.83l6.01-6.01A3.5 3.5 0 1 0 9.3 4.3L3.8 9.8l.7.7Z",
+    "person": "M10 2a4 4 0 1 1 0 8 4 4 0 0 1 0-8Zm0 1.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5ZM5 12h10a2 2 0 0 1 2 2c0 "
+    "1.7-.83 2.97-2.13 3.8C13.6 18.6 11.9 19 10 19s-3.6-.4-4.87-1.2C3.83 16.97 3 15.7 3 14a2 2 0 0 1 2-2Z",
+    "lock": "M10 2a3 3 0 0 1 3 3v2h1a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V9a2 2 0 0 1 2-2h1V5a3 3 0 0 1 3-3Zm"
+    "0 1.5A1.5 1.5 0 0 0 8.5 5v2h3V5A1.5 1.5 0 0 0 10 3.5Z",
+    "open": "M6 4a2 2 0 0 0-2 2v8c0 1.1.9 2 2 2h8a2 2 0 0 0 2-2v-2.5a.5.5 0 0 0-1 0V14a1 1 0 0 1-1 1H6a1 1 0 0 1-1-"
+    "1V6a1 1 0 0 1 1-1h2.5a.5.5 0 0 0 0-1H6Zm5.5 0a.5.5 0 0 0 0 1h2.8l-4.65 4.65a.5.5 0 0 0 .7.7L15 5.71V8.5a.5.5 0 "
+    "0 0 1 0v-4a.5.5 0 0 0-.5-.5h-4Z",
+}
+_TONE_ICON = {"info": "info", "success": "check", "warning": "warning", "error": "error"}
+
+
+def icon(name: str, label: str = "") -> El:
+    attrs: dict[str, str | bool | None] = {
+        "class": f"icon icon-{name}",
+        "viewBox": "0 0 20 20",
+        "width": "20",
+        "height": "20",
+        "focusable": "false",
+    }
+    if label:
+        attrs |= {"role": "img", "aria-label": label}
+    else:
+        attrs["aria-hidden"] = "true"
+    return h("svg", attrs, h("path", {"d": _ICONS[name], "fill": "currentColor"}))
+
+
+# --- building blocks -----------------------------------------------------------------------------------------
+
+
+def banner(t: Translator, message: Message | None, *, actions: tuple[El, ...] = (), role: str = "") -> El:
+    """A Fluent message bar; an empty container when there is nothing to say."""
+    if message is None:
+        return h("div", {"class": "banner-slot"})
+    tone = message.tone
+    body: list[El | str | None] = [h("p", {"class": "banner-text"}, t.message(message))]
+    if message.cause is not None:
+        body.append(h("p", {"class": "banner-text"}, t.message(message.cause)))
+    if message.detail:
+        body.append(h("p", {"class": "banner-detail"}, t.t("common.details", detail=message.detail)))
+    role = role or ("alert" if tone == "error" else "status")
+    return h(
+        "div",
+        {"class": "banner-slot"},
+        h(
+            "div",
+            {"class": f"banner banner-{tone}", "role": role, "data-key": f"{message.key}:{tone}"},
+            icon(_TONE_ICON[tone]),
+            h("div", {"class": "banner-body"}, body),
+            h("div", {"class": "banner-actions"}, actions) if actions else None,
+        ),
+    )
+
+
+def button(label: str, action: str, *, kind: str = "secondary", item: str = "", disabled: bool = False,
+           busy: bool = False, submit: bool = False, extra: dict[str, str] | None = None) -> El:
+    attrs: dict[str, str | bool | None] = {
+        "type": "submit" if submit else "button",
+        "class": f"btn btn-{kind}",
+        "data-action": action or None,
+        "data-id": item or None,
+        "disabled": disabled or busy,
+        "aria-busy": "true" if busy else None,
+    }
+    attrs |= extra or {}
+    return h("button", attrs, h("span", {"class": "spinner", "aria-hidden": "true"}) if busy else None, label)
+
+
+def field(label: str, control: El, *, hint: El | None = None, field_id: str) -> El:
+    return h("div", {"class": "field"}, h("label", {"for": field_id, "class": "label"}, label), control, hint)
+
+
+def heading(text: str, level: int = 1) -> El:
+    return h(f"h{level}", {"class": "title" if level == 1 else "subtitle", "tabindex": "-1"}, text)
+
+
+def external_link(label: str, url: str, t: Translator, *, kind: str = "") -> El:
+    return h(
+        "a",
+        {"href": url, "target": "_blank", "rel": "noopener noreferrer", "class": f"btn btn-{kind}" if kind else "link"},
+        icon("open"),
+        h("span", None, label),
+        h("span", {"class": "visually-hidden"}, " " + t.t("common.opens_new_window")),
+    )
+
+
+# --- the mail header -----------------------------------------------------------------------------------------
+
+
+def visible_attachments(mail: MailSnapshot) -> tuple[AttachmentInfo, ...]:
+    """What Outlook lists as attachments: inline images of the body are not counted."""
+    return tuple(a for a in mail.attachments if not a.is_inline)
+
+
+def mail_header(state: AppState, t: Translator, now: datetime) -> El:
+    mail = state.mail
+    if state.screen == "starting":
+        return h(
+            "header",
+            {"class": "mail-header", "id": "mail-header", "aria-label": t.t("mail.label")},
+            h("div", {"class": "skeleton skeleton-title"}),
+            h("div", {"class": "skeleton skeleton-line"}),
+            h("div", {"class": "skeleton skeleton-line short"}),
+        )
+    if mail is None:
+        return h(
+            "header",
+            {"class": "mail-header", "id": "mail-header", "aria-label": t.t("mail.label")},
+            h("p", {"class": "mail-none"}, t.t("mail.none")),
+        )
+    author = mail.author
+    if mail.is_sent_by_user:
+        who = t.t("mail.to", recipients=", ".join(a.name or a.address for a in (*mail.to, *mail.cc)))
+        who_title = ", ".join(a.address for a in (*mail.to, *mail.cc))
+    else:
+        who = t.t("mail.from", sender=(author.name or author.address) if author else "")
+        who_title = author.address if author else ""
+    attachments = visible_attachments(mail)
+    size = sum(a.size for a in attachments)
+    local = mail.date_sent.astimezone(now.tzinfo) if now.tzinfo else mail.date_sent
+    return h(
+        "header",
+        {"class": "mail-header", "id": "mail-header", "aria-label": t.t("mail.label"), "data-key": str(state.mail_key)},
+        h("h2", {"class": "mail-subject", "id": "mail-subject"}, mail.subject or t.t("mail.no_subject")),
+        h("p", {"class": "mail-from", "id": "mail-from", "title": who_title},
+          icon("person"), h("span", None, who),
+          h("span", {"class": "badge"}, t.t("mail.sent_by_you")) if mail.is_sent_by_user else None),
+        h("p", {"class": "mail-meta", "id": "mail-meta"},
+          h("time", {"datetime": mail.date_sent.isoformat()}, t.datetime(local)),
+          h("span", {"class": "dot", "aria-hidden": "true"}, " · "),
+          h("span", {"class": "mail-attachments"}, icon("attach") if attachments else None,
+            t.plural("mail.attachments", len(attachments), size=t.size(size)))),
+    )
+
+
+# --- connecting ----------------------------------------------------------------------------------------------
+
+
+def connect_screen(state: AppState, t: Translator) -> El:
+    c = state.connect
+    feedback = c.feedback
+    if feedback is None:
+        hint = h("p", {"class": "hint", "id": "mc-url-hint"}, t.t("connect.url_hint"))
+    elif feedback.ok:
+        hint = h("p", {"class": "hint hint-ok", "id": "mc-url-hint"}, icon("lock") if feedback.base.startswith(
+            "https://") else None, t.t("connect.url_ok", base=feedback.base))
+    else:
+        hint = h("p", {"class": "hint hint-error", "id": "mc-url-hint"}, t.t(f"url.{feedback.problem}"))
+    return h(
+        "form",
+        {"class": "stack", "data-form": "connect", "novalidate": True, "data-key": "connect",
+         "aria-busy": "true" if c.busy else "false"},
+        heading(t.t("connect.title")),
+        h("p", {"class": "muted"}, t.t("connect.intro")),
+        field(
+            t.t("connect.url_label"),
+            h("input", {"id": "mc-url", "name": "url", "type": "text", "inputmode": "url", "autocomplete": "url",
+                        "spellcheck": "false", "autocapitalize": "off", "data-input": "url", "value": c.url_text,
+                        "aria-describedby": "mc-url-hint", "required": True,
+                        "aria-invalid": "true" if feedback is not None and not feedback.ok else None}),
+            hint=h("div", {"class": "hint-slot", "aria-live": "polite"}, hint),
+            field_id="mc-url",
+        ),
+        field(
+            t.t("connect.username_label"),
+            h("input", {"id": "mc-username", "name": "username", "type": "text", "autocomplete": "username",
+                        "spellcheck": "false", "autocapitalize": "off", "data-input": "username",
+                        "value": c.username, "required": True}),
+            field_id="mc-username",
+        ),
+        banner(t, c.problem),
+        h("div", {"class": "actions"}, button(t.t("connect.busy") if c.busy else t.t("connect.continue"), "",
+                                              kind="primary", busy=c.busy, submit=True)),
+    )
+
+
+def crm_card(state: AppState, t: Translator) -> El:
+    crm = state.connect.crm or state.crm
+    if crm is None:
+        return h("div", {"class": "crm-card"})
+    return h(
+        "div",
+        {"class": "crm-card"},
+        h("p", {"class": "crm-name"}, t.t("password.at", installation=crm.installation or crm.host, host=crm.host)),
+        h("p", {"class": "muted small"}, t.t("password.product", product=crm.product, version=crm.version,
+                                            component=crm.component_version)),
+    )
+
+
+def password_screen(state: AppState, t: Translator) -> El:
+    c = state.connect
+    return h(
+        "form",
+        {"class": "stack", "data-form": "password", "novalidate": True, "data-key": "password"},
+        heading(t.t("password.title")),
+        crm_card(state, t),
+        h("p", {"class": "signed-as"}, icon("person"), h("span", None, t.t("password.as", username=c.username))),
+        # lets password managers pair the password with the username
+        h("input", {"type": "text", "name": "username", "autocomplete": "username", "value": c.username,
+                    "class": "visually-hidden", "tabindex": "-1", "aria-hidden": "true", "readonly": True}),
+        field(
+            t.t("password.label"),
+            h("input", {"id": "mc-password", "name": "password", "type": "password",
+                        "autocomplete": "current-password", "required": True}),
+            field_id="mc-password",
+        ),
+        banner(t, c.problem),
+        h("div", {"class": "actions"},
+          button(t.t("password.busy") if c.busy else t.t("password.submit"), "", kind="primary", busy=c.busy,
+                 submit=True)),
+        h("p", {"class": "muted small"}, icon("lock"), h("span", None, t.t("password.privacy"))),
+        h("div", {"class": "actions"}, button(t.t("password.change"), "back-to-address", kind="subtle")),
+    )
+
+
+def otp_screen(state: AppState, t: Translator) -> El:
+    c = state.connect
+    return h(
+        "form",
+        {"class": "stack", "data-form": "otp", "novalidate": True, "data-key": "otp"},
+        heading(t.t("otp.title")),
+        crm_card(state, t),
+        h("p", None, t.t("otp.intro", username=c.username)),
+        field(
+            t.t("otp.label"),
+            h("input", {"id": "mc-code", "name": "code", "type": "text", "inputmode": "numeric",
+                        "autocomplete": "one-time-code", "maxlength": "10", "required": True,
+                        "class": "code-input"}),
+            field_id="mc-code",
+        ),
+        banner(t, c.problem),
+        h("div", {"class": "actions"},
+          button(t.t("password.busy") if c.busy else t.t("otp.submit"), "", kind="primary", busy=c.busy,
+                 submit=True)),
+        h("div", {"class": "actions"}, button(t.t("password.change"), "back-to-address", kind="subtle")),
+    )
+
+
+def gate_screen(gate: GateState, t: Translator) -> El:
+    installation = gate.installation or gate.host or t.t("gate.this_crm")
+    params = {"installation": installation, "host": gate.host or installation}
+    return h(
+        "section",
+        {"class": "stack gate", "data-key": f"gate-{gate.kind}", "data-gate": gate.kind,
+         "aria-labelledby": "mc-gate-title"},
+        h("div", {"class": "gate-icon"}, icon("lock")),
+        h("h1", {"class": "title", "id": "mc-gate-title", "tabindex": "-1"}, t.t(f"gate.{gate.kind}.title")),
+        h("p", None, t.t(f"gate.{gate.kind}.body", **params)),
+        h("p", {"class": "gate-todo"}, t.t(f"gate.{gate.kind}.todo", **params)),
+        h("div", {"class": "actions"},
+          button(t.t("gate.retry"), "retry-gate", kind="primary", busy=gate.busy),
+          button(t.t("gate.other"), "back-to-address", kind="secondary")),
+    )
+
+
+# --- choosing the record -------------------------------------------------------------------------------------
+
+
+def links_banner(state: AppState, t: Translator, now: datetime) -> El:
+    choice = state.choice
+    if choice.links_status == "loading":
+        return h("div", {"class": "links-slot", "aria-live": "polite"},
+                 h("p", {"class": "muted small loading"}, t.t("linked.loading")))
+    if choice.links_status == "error":
+        return h("div", {"class": "links-slot", "aria-live": "polite"},
+                 h("p", {"class": "muted small"}, t.t("linked.error")))
+    if not choice.links:
+        return h("div", {"class": "links-slot", "aria-live": "polite"})
+    base = state.session.base if state.session else ""
+    return h(
+        "div",
+        {"class": "links-slot", "aria-live": "polite"},
+        h(
+            "section",
+            {"class": "banner banner-success linked", "aria-labelledby": "mc-linked-title"},
+            icon("check"),
+            h("div", {"class": "banner-body"},
+              h("h2", {"class": "banner-title", "id": "mc-linked-title"}, t.t("linked.title")),
+              h("ul", {"class": "plain"}, [linked_item(link, choice, t, now, base) for link in choice.links])),
+        ),
+    )
+
+
+def linked_item(link: LookupLink, choice: RecordChoice, t: Translator, now: datetime, base: str) -> El:
+    module = decisions.module_label(choice.modules, link.module)
+    when = link.linked_at_datetime
+    if when is not None:
+        text = t.t("linked.item", module=module, record=link.label, user=link.linked_by, when=t.day(when.date(),
+                                                                                                    now.date()))
+    else:
+        text = t.t("linked.item_nodate", module=module, record=link.label, user=link.linked_by)
+    return h("li", {"class": "linked-item"}, h("span", None, text), " ",
+             external_link(t.t("common.open_in_crm"), decisions.record_url(base, link.module, link.id), t)
+             if base else None)
+
+
+def suggestion_row(s: Suggestion, choice: RecordChoice, t: Translator) -> El:
+    module = decisions.module_label(choice.modules, s.module)
+    owner = t.t("record.owner", owner=s.owner) if s.owner else ""
+    details = [d for d in (s.account.label if s.account else "", s.email, owner) if d]
+    return h(
+        "li",
+        None,
+        h("button", {"type": "button", "class": "record", "data-action": "pick-suggestion", "data-id": s.id,
+                     "aria-label": t.t("record.pick", module=module, record=s.label)},
+          h("span", {"class": "record-top"}, h("span", {"class": "record-title"}, s.label),
+            h("span", {"class": "badge"}, module)),
+          h("span", {"class": "record-meta"}, " · ".join(details))),
+    )
+
+
+def suggestions_section(state: AppState, t: Translator) -> El:
+    choice = state.choice
+    mail = state.mail
+    addresses = ", ".join(mail.counterpart_addresses()) if mail else ""
+    if choice.suggestions_status == "loading":
+        body: El = h("p", {"class": "muted small loading"}, t.t("suggestions.loading", addresses=addresses))
+    elif choice.suggestions_status == "error":
+        body = h("p", {"class": "muted small"}, t.t("suggestions.error"))
+    elif not choice.suggestions:
+        key = "suggestions.none" if addresses else "suggestions.none_addresses"
+        body = h("p", {"class": "muted small"}, t.t(key, addresses=addresses))
+    else:
+        body = h("ul", {"class": "records", "id": "mc-suggestions"},
+                 [suggestion_row(s, choice, t) for s in choice.suggestions])
+    return h("section", {"class": "section", "aria-labelledby": "mc-suggestions-title"},
+             h("h2", {"class": "subtitle", "id": "mc-suggestions-title"}, t.t("suggestions.title")),
+             h("div", {"aria-live": "polite"}, body))
+
+
+def result_row(r: RecordSummary, choice: RecordChoice, t: Translator) -> El:
+    module = decisions.module_label(choice.modules, r.module)
+    details = [d for d in (r.number and t.t("record.number", number=r.number), r.account_label
+                           if r.account_label != r.label else None, r.email,
+                           r.owner_name and t.t("record.owner", owner=r.owner_name)) if d]
+    return h(
+        "li",
+        None,
+        h("button", {"type": "button", "class": "record", "data-action": "pick-record", "data-id": r.id,
+                     "aria-label": t.t("record.pick", module=module, record=r.label)},
+          h("span", {"class": "record-top"}, h("span", {"class": "record-title"}, r.label)),
+          h("span", {"class": "record-meta"}, " · ".join(details))),
+    )
+
+
+def search_section(state: AppState, t: Translator) -> El:
+    choice = state.choice
+    module = choice.current_module
+    search = choice.search
+    if choice.modules_status == "loading":
+        picker: El = h("p", {"class": "muted small loading"}, t.t("modules.loading"))
+    elif choice.modules_status == "error":
+        picker = h("p", {"class": "muted small"}, t.t("modules.error"))
+    elif not choice.modules:
+        picker = h("p", {"class": "muted small"}, t.t("modules.none"))
+    else:
+        picker = field(
+            t.t("search.module_label"),
+            h("select", {"id": "mc-module", "name": "module", "data-change": "module", "class": "select"},
+              [h("option", {"value": m.name, "selected": m.name == choice.module}, m.label) for m in choice.modules]),
+            field_id="mc-module",
+        )
+    label = t.t("search.label", module=module.label if module else "")
+    status_text = ""
+    if search.status in ("waiting", "searching"):
+        status_text = t.t("search.searching")
+    elif search.status == "none":
+        status_text = t.t("search.none", text=search.text)
+    elif search.status == "too_many":
+        status_text = t.t("search.too_many", total=t.number(search.total), shown=t.number(len(search.records)))
+    elif search.status == "results":
+        status_text = t.plural("search.results", len(search.records))
+    results: El | None = None
+    if search.status == "error":
+        results = banner(t, search.problem)
+    elif search.records and search.status in ("results", "too_many", "waiting", "searching"):
+        results = h("ul", {"class": "records" + (" stale" if search.status in ("waiting", "searching") else ""),
+                           "id": "mc-results"}, [result_row(r, choice, t) for r in search.records])
+    return h(
+        "section",
+        {"class": "section", "aria-labelledby": "mc-search-title"},
+        h("h2", {"class": "subtitle", "id": "mc-search-title"}, t.t("search.title")),
+        h("div", {"class": "picker-slot"}, picker),
+        h("form", {"class": "field", "data-form": "search", "role": "search", "novalidate": True},
+          h("label", {"for": "mc-query", "class": "label"}, label),
+          h("input", {"id": "mc-query", "name": "query", "type": "search", "autocomplete": "off",
+                      "spellcheck": "false", "placeholder": t.t("search.placeholder"), "data-input": "query",
+                      "value": choice.query, "disabled": module is None, "aria-describedby": "mc-search-status",
+                      "aria-controls": "mc-results"})),
+        h("p", {"class": "muted small search-status" + (" loading" if search.status == "searching" else ""),
+                "id": "mc-search-status", "role": "status", "data-status": search.status}, status_text),
+        h("div", {"class": "results-slot"}, results),
+    )
+
+
+def record_screen(state: AppState, t: Translator, now: datetime) -> El:
+    if state.mail is None:
+        return h("div", {"class": "stack", "data-key": "record-nomail"}, banner(t, state.problem))
+    return h(
+        "div",
+        {"class": "stack", "data-key": "record"},
+        links_banner(state, t, now),
+        banner(t, state.problem or state.choice.problem),
+        suggestions_section(state, t),
+        search_section(state, t),
+    )
+
+
+# --- preflight, progress, receipt ----------------------------------------------------------------------------
+
+
+def kind_key(content_type: str, name: str, kind: str) -> str:
+    ct = content_type.lower()
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if kind == "cloud":
+        return "kind.cloud"
+    if kind == "item" or ct == "message/rfc822" or ext in ("eml", "msg"):
+        return "kind.mail"
+    if ct == "application/pdf" or ext == "pdf":
+        return "kind.pdf"
+    if ct.startswith("image/"):
+        return "kind.image"
+    if ct in ("text/calendar",) or ext == "ics":
+        return "kind.calendar"
+    if ct in ("text/vcard", "text/x-vcard") or ext == "vcf":
+        return "kind.contact"
+    if "spreadsheet" in ct or "excel" in ct or ext in ("xls", "xlsx", "ods", "csv"):
+        return "kind.spreadsheet"
+    if "presentation" in ct or "powerpoint" in ct or ext in ("ppt", "pptx", "odp"):
+        return "kind.presentation"
+    if "word" in ct or "opendocument.text" in ct or ext in ("doc", "docx", "odt", "rtf"):
+        return "kind.document"
+    if "zip" in ct or "compressed" in ct or ext in ("zip", "7z", "rar", "gz", "tar"):
+        return "kind.archive"
+    if ct.startswith("text/"):
+        return "kind.text"
+    return "kind.file"
+
+
+def target_card(target: Target, t: Translator) -> El:
+    return h("div", {"class": "target-card"},
+             h("span", {"class": "badge"}, target.module_label),
+             h("p", {"class": "target-title"}, target.label),
+             h("p", {"class": "muted small"}, target.detail) if target.detail else None)
+
+
+def preflight_row(item: PreflightItem, t: Translator) -> El:
+    if item.kind == "body":
+        name, kind = t.t("preflight.body"), t.t("kind.text")
+    elif item.kind == "eml":
+        name, kind = t.t("preflight.eml"), t.t("kind.mail")
+    else:
+        name = item.name
+        kind = t.t(kind_key(item.content_type, item.name, item.kind))
+    meta = kind if item.kind == "eml" else f"{kind} · {t.size(item.size)}"
+    return h(
+        "li",
+        {"class": "copy-item", "data-plan": item.plan},
+        h("span", {"class": "copy-name"}, name),
+        h("span", {"class": "copy-meta muted small"}, meta),
+        h("span", {"class": f"plan plan-{item.plan}"}, t.t(f"preflight.plan.{item.plan}")),
+        h("span", {"class": "copy-reason small"}, t.t(item.reason)) if item.reason else None,
+    )
+
+
+def preflight_screen(state: AppState, t: Translator) -> El:
+    target = state.target
+    assert target is not None
+    already = any(link.id == target.id for link in state.choice.links)
+    blocked = state.problem is not None and state.problem.key.startswith("preflight.")
+    problem_actions = ()
+    return h(
+        "div",
+        {"class": "stack", "data-key": f"preflight-{target.id}"},
+        heading(t.t("preflight.title")),
+        h("p", {"class": "muted small"}, t.t("preflight.to", module=target.module_label)),
+        target_card(target, t),
+        banner(t, Message.of("preflight.already", tone="info")) if already else h("div", {"class": "banner-slot"}),
+        h("h2", {"class": "subtitle"}, t.t("preflight.copied")),
+        h("ul", {"class": "copy-list", "id": "mc-preflight"}, [preflight_row(i, t) for i in state.preflight]),
+        banner(t, state.problem, actions=problem_actions),
+        h("div", {"class": "actions"},
+          button(t.t("preflight.link"), "link", kind="primary", disabled=blocked),
+          button(t.t("preflight.back"), "back-to-record", kind="secondary")),
+    )
+
+
+def progress_row(item: ItemProgress, t: Translator) -> El:
+    name = item.name or t.t("linking.eml")
+    if item.status == "uploading":
+        status = t.t("linking.item.uploading", sent=t.size(item.sent), size=t.size(item.size))
+    else:
+        status = t.t(f"linking.item.{item.status}")
+    value = str(item.sent if item.status != "done" else item.size)
+    return h(
+        "li",
+        {"class": f"progress-item status-{item.status}", "data-status": item.status},
+        h("span", {"class": "copy-name"}, name),
+        h("progress", {"max": str(max(item.size, 1)), "value": value if item.status != "skipped" else "0",
+                       "aria-label": name}),
+        h("span", {"class": "muted small"}, status),
+        h("span", {"class": "copy-reason small"}, t.t(item.reason)) if item.reason else None,
+    )
+
+
+def linking_screen(state: AppState, t: Translator) -> El:
+    target = state.target
+    progress = state.progress
+    assert target is not None
+    phase = progress.phase if progress else "uploading"
+    phase_text = t.t(f"linking.{phase}") if phase in ("uploading", "saving", "verifying") else ""
+    total = progress.total if progress else 0
+    sent = progress.sent if progress else 0
+    return h(
+        "div",
+        {"class": "stack", "data-key": "linking", "aria-busy": "true"},
+        heading(t.t("linking.title", module=target.module_label, record=target.label)),
+        h("p", {"class": "phase loading", "role": "status", "data-phase": phase}, phase_text),
+        h("progress", {"class": "overall", "max": str(max(total, 1)), "value": str(sent),
+                       "aria-label": t.t("linking.overall", sent=t.size(sent), total=t.size(total))}),
+        h("p", {"class": "muted small"}, t.t("linking.overall", sent=t.size(sent), total=t.size(total))),
+        h("ul", {"class": "copy-list", "id": "mc-progress"},
+          [progress_row(i, t) for i in (progress.items if progress else ())]),
+        h("p", {"class": "muted small"}, t.t("linking.background")),
+    )
+
+
+def receipt_screen(outcome: LinkOutcome, t: Translator) -> El:
+    params = {"module": outcome.module_label, "record": outcome.record_label}
+    if outcome.already_linked:
+        title, tone = t.t("receipt.already", **params), "info"
+    elif not outcome.created:
+        title, tone = t.t("receipt.added", **params), "success"
+    else:
+        title, tone = t.t("receipt.linked", **params), "success"
+    stored = [
+        h("li", None, t.t("receipt.subject", subject=outcome.subject)),
+        h("li", None, t.t("receipt.body", size=t.size(outcome.body_bytes))),
+        h("li", None, t.plural("receipt.files", len(outcome.files), size=t.size(outcome.files_size)),
+          h("ul", {"class": "plain files"},
+            [h("li", None, h("span", {"class": "copy-name"}, f.name), " ",
+               h("span", {"class": "muted small"}, t.size(f.size))) for f in outcome.files])
+          if outcome.files else None),
+        h("li", None, t.plural("receipt.links", len(outcome.links))) if outcome.links else None,
+        h("li", None, t.t("receipt.eml", size=t.size(outcome.eml_size))) if outcome.eml_size is not None else None,
+    ]
+    checks = []
+    if outcome.verified:
+        checks.append(h("p", {"class": "verified"}, icon("check"), h("span", None, t.t("receipt.verified"))))
+    if outcome.mismatch:
+        checks.append(banner(t, Message.of("receipt.mismatch", tone="warning", names=", ".join(outcome.mismatch))))
+    if outcome.skipped:
+        checks.append(banner(t, Message.of("receipt.skipped", tone="warning", names=", ".join(outcome.skipped))))
+    return h(
+        "div",
+        {"class": "stack", "data-key": f"receipt-{outcome.record_id}-{outcome.created}-{outcome.linked}"},
+        h("div", {"class": f"banner banner-{tone} receipt-title", "role": "status"},
+          icon("check" if tone == "success" else "info"),
+          h("div", {"class": "banner-body"}, h("h1", {"class": "title", "tabindex": "-1"}, title))),
+        h("h2", {"class": "subtitle"}, t.t("receipt.stored")),
+        h("ul", {"class": "receipt-list", "id": "mc-receipt"}, stored),
+        checks,
+        h("div", {"class": "actions"},
+          external_link(t.t("receipt.open"), outcome.record_url, t, kind="primary"),
+          button(t.t("receipt.again"), "link-again", kind="secondary")),
+    )
+
+
+# --- session renewal, notices, footer ------------------------------------------------------------------------
+
+
+def reauth_panel(reauth: Reauth, t: Translator) -> El:
+    return h(
+        "form",
+        {"class": "stack reauth", "data-form": "reauth", "novalidate": True, "role": "dialog",
+         "aria-modal": "false", "aria-labelledby": "mc-reauth-title", "data-key": f"reauth-{reauth.otp}"},
+        h("h1", {"class": "title", "id": "mc-reauth-title", "tabindex": "-1"}, t.t("reauth.title")),
+        h("p", None, t.t("reauth.intro", username=reauth.username)),
+        h("input", {"type": "text", "name": "username", "autocomplete": "username", "value": reauth.username,
+                    "class": "visually-hidden", "tabindex": "-1", "aria-hidden": "true", "readonly": True}),
+        field(t.t("otp.label"),
+              h("input", {"id": "mc-reauth-code", "name": "code", "type": "text", "inputmode": "numeric",
+                          "autocomplete": "one-time-code", "class": "code-input"}),
+              field_id="mc-reauth-code")
+        if reauth.otp else
+        field(t.t("password.label"),
+              h("input", {"id": "mc-reauth-password", "name": "password", "type": "password",
+                          "autocomplete": "current-password"}),
+              field_id="mc-reauth-password"),
+        banner(t, reauth.problem),
+        h("div", {"class": "actions"},
+          button(t.t("password.busy") if reauth.busy else t.t("reauth.submit"), "", kind="primary",
+                 busy=reauth.busy, submit=True),
+          button(t.t("common.cancel"), "cancel-reauth", kind="secondary")),
+    )
+
+
+def notices(state: AppState, t: Translator) -> El:
+    return h(
+        "div",
+        {"class": "notices", "id": "mc-notices", "aria-live": "polite"},
+        [
+            h("div", {"class": "notice-wrap", "data-key": f"notice-{n.id}"},
+              banner(t, n.message, role="status",
+                     actions=(button(t.t("common.dismiss"), "dismiss-notice", kind="subtle", item=str(n.id)),)))
+            for n in state.notices
+        ],
+    )
+
+
+def footer(state: AppState, t: Translator, version: str) -> El:
+    session = state.session
+    return h(
+        "footer",
+        {"class": "pane-footer", "id": "pane-footer"},
+        h("span", {"class": "footer-user"}, t.t("footer.signed_in", user=session.name or session.username,
+                                                 host=session.host)) if session else None,
+        button(t.t("footer.sign_out"), "logout", kind="subtle", extra={"id": "mc-logout"}) if session else None,
+        h("span", {"class": "footer-version"}, t.t("app.version", version=version)),
+    )
+
+
+def body(state: AppState, t: Translator, now: datetime) -> El:
+    screen = state.screen
+    if screen == "starting":
+        content: El = h("div", {"class": "stack", "data-key": "starting"},
+                        h("div", {"class": "skeleton skeleton-block"}),
+                        h("div", {"class": "skeleton skeleton-block"}),
+                        h("p", {"class": "boot-status", "role": "status"}, t.t("app.starting")))
+    elif screen == "connect":
+        content = connect_screen(state, t)
+    elif screen == "password":
+        content = password_screen(state, t)
+    elif screen == "otp":
+        content = otp_screen(state, t)
+    elif screen == "gate" and state.gate is not None:
+        content = gate_screen(state.gate, t)
+    elif screen == "preflight" and state.target is not None:
+        content = preflight_screen(state, t)
+    elif screen == "linking" and state.target is not None:
+        content = linking_screen(state, t)
+    elif screen == "receipt" and state.outcome is not None:
+        content = receipt_screen(state.outcome, t)
+    else:
+        content = record_screen(state, t, now)
+    return h(
+        "section",
+        {"class": "pane-body", "id": "pane-body"},
+        h("div", {"class": "reauth-slot"}, reauth_panel(state.reauth, t) if state.reauth else None),
+        h("div", {"class": "screen", "data-screen": screen, "hidden": state.reauth is not None}, content),
+    )
+
+
+def pane(state: AppState, t: Translator, now: datetime, version: str) -> tuple[El, ...]:
+    """The children of `#app`, top to bottom."""
+    return (mail_header(state, t, now), notices(state, t), body(state, t, now), footer(state, t, version))

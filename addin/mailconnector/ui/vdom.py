@@ -1,0 +1,76 @@
+"""A tiny description of DOM trees in plain Python: what the screens produce and the view patches
+into the page. Pure data (comparable, hashable), so screens are tested under CPython.
+
+Strings are always text. There is no way to express raw markup here, by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Union
+
+AttrValue = str | bool
+Node = Union["El", str]
+
+
+@dataclass(frozen=True)
+class El:
+    tag: str
+    attrs: tuple[tuple[str, AttrValue], ...] = ()
+    children: tuple[Node, ...] = ()
+
+    def attr(self, name: str) -> AttrValue | None:
+        return next((v for k, v in self.attrs if k == name), None)
+
+    @property
+    def key(self) -> AttrValue | None:
+        """Elements with different keys are different elements (the view replaces, never patches)."""
+        return self.attr("data-key")
+
+    # --- queries for tests and for the view ------------------------------------------------------------
+    def text(self) -> str:
+        """All text below this element, as a user reads it (children joined without separator)."""
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def walk(self) -> Iterable[El]:
+        yield self
+        for child in self.children:
+            if isinstance(child, El):
+                yield from child.walk()
+
+    def find_all(self, tag: str | None = None, **attrs: AttrValue) -> list[El]:
+        wanted = {k.replace("_", "-"): v for k, v in attrs.items()}
+        return [
+            e for e in self.walk()
+            if (tag is None or e.tag == tag) and all(e.attr(k) == v for k, v in wanted.items())
+        ]
+
+    def find(self, tag: str | None = None, **attrs: AttrValue) -> El:
+        found = self.find_all(tag, **attrs)
+        if not found:
+            raise LookupError(f"no <{tag}> with {attrs}")
+        return found[0]
+
+
+Child = Node | None | bool | Iterable["Child"]
+
+
+def h(tag: str, attrs: dict[str, AttrValue | None] | None = None, *children: Child) -> El:
+    """`h("p", {"class": "hint"}, "text", h("b", None, "bold"))`; None/False children and attributes
+    are left out, lists are flattened."""
+    kept = tuple((k, v) for k, v in (attrs or {}).items() if v is not None and v is not False)
+    return El(tag, kept, tuple(_flatten(children)))
+
+
+def _flatten(children: Iterable[Child]) -> Iterable[Node]:
+    for child in children:
+        if child is None or child is False or child is True:
+            continue
+        if isinstance(child, str):
+            if child:
+                yield child
+        elif isinstance(child, El):
+            yield child
+        else:
+            yield from _flatten(child)

@@ -1,0 +1,288 @@
+"""The DOM side of the pane: turns each new state into the page, and page events into intents.
+
+`screens` describes what to show (a `vdom` tree); this module patches the page to match it,
+position by position, so that fields keep their focus and caret while the user types. Strings only
+ever become text nodes. Events are delegated: four listeners on `#app` for the whole life of the
+pane, whatever is rendered, so no JS callback is ever leaked by re-rendering.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import js  # the browser's global scope (Pyodide); this module is only imported in the browser
+from pyodide.ffi import create_proxy
+
+from mailconnector.core.app import App
+from mailconnector.core.state import AppState
+from mailconnector.ui import screens
+from mailconnector.ui.i18n import Translator
+from mailconnector.ui.vdom import El, Node
+
+SVG_NS = "http://www.w3.org/2000/svg"
+SVG_TAGS = frozenset({"svg", "path"})
+_PROPERTIES = frozenset({"value", "selected", "checked"})
+
+
+def _js(value: Any) -> Any:
+    """JS null (a JsNull object in Pyodide) and undefined as None."""
+    return None if value is None or type(value).__name__ in ("JsNull", "JsUndefined") else value
+
+
+def create(node: Node) -> Any:
+    document = js.document
+    if isinstance(node, str):
+        return document.createTextNode(node)
+    element = document.createElementNS(SVG_NS, node.tag) if node.tag in SVG_TAGS else document.createElement(node.tag)
+    for name, value in node.attrs:
+        _set(element, name, value)
+    for child in node.children:
+        element.appendChild(create(child))
+    return element
+
+
+def _set(element: Any, name: str, value: str | bool) -> None:
+    if name in _PROPERTIES:
+        setattr(element, name, value if isinstance(value, bool) else str(value))
+        if name != "value":
+            element.setAttribute(name, "")
+        return
+    element.setAttribute(name, "" if value is True else str(value))
+
+
+def _unset(element: Any, name: str) -> None:
+    if name in ("selected", "checked"):
+        setattr(element, name, False)
+    elif name == "value":
+        element.value = ""
+    element.removeAttribute(name)
+
+
+def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) -> None:
+    nodes = parent.childNodes
+    for index, wanted in enumerate(new):
+        if index >= len(old):
+            parent.appendChild(create(wanted))
+            continue
+        before = old[index]
+        if before == wanted:
+            continue
+        node = nodes.item(index)
+        if isinstance(wanted, str) and isinstance(before, str):
+            node.data = wanted
+        elif isinstance(wanted, str) or isinstance(before, str) or before.tag != wanted.tag or before.key != wanted.key:
+            parent.replaceChild(create(wanted), node)
+        else:
+            patch_element(node, before, wanted)
+    while nodes.length > len(new):
+        parent.removeChild(parent.lastChild)
+
+
+def patch_element(element: Any, old: El, new: El) -> None:
+    if old.attrs != new.attrs:
+        before = dict(old.attrs)
+        after = dict(new.attrs)
+        for name in before.keys() - after.keys():
+            _unset(element, name)
+        for name, value in after.items():
+            if before.get(name) != value:
+                _set(element, name, value)
+    if old.children != new.children:
+        patch_children(element, old.children, new.children)
+
+
+# --- focus: where the keyboard lands when the screen changes ------------------------------------------------------
+_FOCUS = {
+    "password": ("#mc-password",),
+    "otp": ("#mc-code",),
+    "gate": ("#mc-gate-title",),
+    "preflight": ("[data-action='link']:not([disabled])", ".title"),
+    "linking": (".title",),
+    "receipt": (".receipt-title .title",),
+    "record": ("#mc-query:not([disabled])", "#mc-suggestions .record"),
+}
+
+
+class View:
+    """Renders an App into `#app` and forwards the user's actions to it."""
+
+    def __init__(self, app: App, translator: Translator, version: str) -> None:
+        self.app = app
+        self.t = translator
+        self.version = version
+        self.root = js.document.getElementById("app")
+        self._tree: tuple[Node, ...] | None = None
+        self._focus_key: tuple[str, bool] | None = None
+        self._problem_key: object = None
+        self._proxies: list[Any] = []
+
+    # --- rendering ----------------------------------------------------------------------------------------
+    def mount(self) -> None:
+        """Take over `#app`: drop the painted skeleton, listen to events, render the current state."""
+        self._listen()
+        js.document.documentElement.setAttribute("lang", self.t.locale.tag)
+        self.root.replaceChildren()
+        self._tree = ()
+        self.app.subscribe(self.render)
+        self.render(self.app.state)
+
+    def render(self, state: AppState) -> None:
+        try:
+            tree = screens.pane(state, self.t, datetime.now().astimezone(), self.version)
+            patch_children(self.root, self._tree or (), tree)
+            self._tree = tree
+            self.root.setAttribute("data-screen", state.screen)
+            self._move_focus(state)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)  # a rendering bug must show in the console, not kill the pane
+
+    def _move_focus(self, state: AppState) -> None:
+        key = (state.screen, state.reauth is not None)
+        problem = (state.connect.problem, state.reauth.problem if state.reauth else None)
+        if key != self._focus_key:
+            self._focus_key = key
+            self._problem_key = problem
+            if state.reauth is not None:
+                self._focus("#mc-reauth-password", "#mc-reauth-code")
+            elif state.screen == "connect":
+                url = _js(js.document.getElementById("mc-url"))
+                user = _js(js.document.getElementById("mc-username"))
+                if url is not None and not url.value:
+                    url.focus()
+                elif user is not None and not user.value:
+                    user.focus()
+                else:
+                    self._focus("button[type='submit']")
+            else:
+                self._focus(*_FOCUS.get(state.screen, ()))
+            return
+        if problem != self._problem_key:
+            self._problem_key = problem
+            # a refused password or code: clear it and put the caret back for the next attempt
+            if any(p is not None for p in problem):
+                for selector in ("#mc-password", "#mc-code", "#mc-reauth-password", "#mc-reauth-code"):
+                    field = _js(self.root.querySelector(selector))
+                    if field is not None:
+                        field.value = ""
+                        field.focus()
+                        break
+
+    def _focus(self, *selectors: str) -> None:
+        for selector in selectors:
+            target = _js(self.root.querySelector(selector))
+            if target is not None:
+                target.focus()
+                return
+
+    # --- events -------------------------------------------------------------------------------------------------
+    def _listen(self) -> None:
+        handlers: dict[str, Callable[[Any], None]] = {
+            "click": self._on_click,
+            "submit": self._on_submit,
+            "input": self._on_input,
+            "change": self._on_change,
+            "keydown": self._on_keydown,
+        }
+        for event, handler in handlers.items():
+            proxy = create_proxy(_safely(handler))
+            self._proxies.append(proxy)  # kept for the life of the pane
+            self.root.addEventListener(event, proxy)
+
+    def _on_click(self, event: Any) -> None:
+        target = _js(event.target.closest("[data-action]"))
+        if target is None or target.hasAttribute("disabled"):
+            return
+        action = str(target.getAttribute("data-action"))
+        found = _js(target.getAttribute("data-id"))
+        item = str(found) if found is not None else ""
+        app = self.app
+        simple: dict[str, Callable[[], None]] = {
+            "back-to-address": app.back_to_address,
+            "retry-gate": app.retry_gate,
+            "logout": app.logout,
+            "link": app.link,
+            "back-to-record": app.back_to_record,
+            "link-again": app.link_again,
+            "cancel-reauth": app.cancel_reauth,
+            "dismiss-problem": app.dismiss_problem,
+        }
+        if action in simple:
+            simple[action]()
+        elif action == "pick-suggestion":
+            app.pick_suggestion(item)
+        elif action == "pick-record":
+            app.pick_record(item)
+        elif action == "dismiss-notice" and item.isdigit():
+            app.dismiss_notice(int(item))
+
+    def _on_submit(self, event: Any) -> None:
+        event.preventDefault()  # nothing is ever posted by the browser (CSP form-action 'none')
+        form = event.target
+        name = str(_js(form.getAttribute("data-form")) or "")
+
+        def value(field: str) -> str:
+            element = _js(form.elements.namedItem(field))
+            return str(element.value) if element is not None else ""
+
+        if name == "connect":
+            self.app.submit_address(value("url"), value("username"))
+        elif name == "password":
+            self.app.submit_password(value("password"))
+        elif name == "otp":
+            self.app.submit_code(value("code"))
+        elif name == "reauth":
+            self.app.submit_reauth(value("password"), value("code"))
+        elif name == "search":
+            self._focus("#mc-results .record")
+
+    def _on_input(self, event: Any) -> None:
+        target = event.target
+        name = _js(target.getAttribute("data-input"))
+        if name == "url":
+            self.app.edit_address(str(target.value))
+        elif name == "username":
+            self.app.edit_username(str(target.value))
+        elif name == "query":
+            self.app.type_query(str(target.value))
+
+    def _on_change(self, event: Any) -> None:
+        target = event.target
+        if _js(target.getAttribute("data-change")) == "module":
+            self.app.choose_module(str(target.value))
+
+    def _on_keydown(self, event: Any) -> None:
+        """Arrow keys move between the search field and the records (one Tab stop per list)."""
+        key = str(event.key)
+        if key not in ("ArrowDown", "ArrowUp"):
+            return
+        active = _js(js.document.activeElement)
+        records = list(self.root.querySelectorAll(".records .record"))
+        if active is not None and str(active.id) == "mc-query" and key == "ArrowDown":
+            results = list(self.root.querySelectorAll("#mc-results .record"))
+            if results:
+                event.preventDefault()
+                results[0].focus()
+            return
+        for index, record in enumerate(records):
+            if record.isSameNode(active):
+                event.preventDefault()
+                step = 1 if key == "ArrowDown" else -1
+                if 0 <= index + step < len(records):
+                    records[index + step].focus()
+                elif step < 0:
+                    self._focus("#mc-query")
+                return
+
+
+def _safely(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+    def run(event: Any) -> None:
+        try:
+            handler(event)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+
+    return run
