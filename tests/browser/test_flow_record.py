@@ -1,0 +1,120 @@
+"""Choosing the record, in Chromium against the local CRM: exactly the user's modules, type-ahead
+search with its distinct "none" and "too many" states, stale answers never shown; and hostile text
+(mail subject, sender, attachment name, record names) shown literally, with no script running.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mailconnector.ui.i18n import Translator
+from tests.browser.pane import Flow, PaneDriver
+from tests.conftest import RunningCrm
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eml"
+HOSTILE_SUBJECT = '<script>alert(1)</script> <img src=x onerror=alert(1)> &amp; "quotes"'
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+
+
+def hostile_eml(message_id: str) -> str:
+    """The hostile fixture under a Message-ID of this test's own (the CRM is shared by the run)."""
+    text = (FIXTURES / "hostile-text.eml").read_text()
+    return text.replace("<hostile-008@example.it>", message_id)
+
+
+def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCrm) -> None:
+    t = Translator("en-US")
+    flow = Flow(pane, label="en")
+    page = flow.page
+    flow.open()
+    flow.sign_in(crm.url.removeprefix("http://"), "anna", "anna123")
+
+    # a pinned pane: the hostile mail is selected after the pane started
+    message_id = f"<hostile-{uuid.uuid4().hex}@example.it>"
+    page.evaluate("text => OfficeSim.loadEml(text)", hostile_eml(message_id))
+    page.wait_for_function("s => document.querySelector('#mail-subject')?.textContent === s", arg=HOSTILE_SUBJECT)
+    assert flow.text("#mail-from") == t.t("mail.from", sender=HOSTILE_NAME)
+    assert page.locator("#app img, #app script, #app iframe").count() == 0
+
+    # --- exactly this user's modules, in the CRM's order ------------------------------------------------------
+    token = page.evaluate("JSON.parse(localStorage.getItem('mailconnector.session')).token")
+    modules = httpx.post(crm.endpoint("mcmodules"), auth=("anna", token)).json()["data"]
+    options = page.locator("#mc-module option")
+    assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [m["name"] for m in modules]
+    page.select_option("#mc-module", "Contacts")
+    contacts = next(m for m in modules if m["name"] == "Contacts")
+    assert flow.text("label[for='mc-query']") == t.t("search.label", module=contacts["label"])
+
+    status = page.locator("#mc-search-status")
+
+    def search(text: str, state: str) -> None:
+        page.fill("#mc-query", text)
+        page.wait_for_function(
+            "([text, state]) => document.querySelector('#mc-query').value === text && "
+            "document.querySelector('#mc-search-status').dataset.status === state",
+            arg=[text, state], timeout=20_000,
+        )
+
+    # --- type-ahead: results show what tells records apart ----------------------------------------------------
+    search("paolo neri", "results")
+    row = page.locator("#mc-results .record").first
+    assert "Paolo Neri" in row.inner_text()
+    assert "paolo.neri@example.net" in row.inner_text() and "CON4" in row.inner_text()
+    assert t.t("record.owner", owner="Anna Rossi") in row.inner_text()
+
+    search("zzqx-nobody", "none")
+    assert status.inner_text() == t.t("search.none", text="zzqx-nobody")
+    assert page.locator("#mc-results").count() == 0
+
+    search("a", "too_many")
+    shown = page.locator("#mc-results .record").count()
+    assert 0 < shown < 100
+    pattern = re.escape(t.t("search.too_many", total="TOTAL", shown=t.number(shown))).replace("TOTAL", "([0-9,]+)")
+    match = re.fullmatch(pattern, status.inner_text())
+    assert match is not None and int(match.group(1).replace(",", "")) > shown
+    flow.shot("record-search")
+
+    # --- a slow answer to an older query never replaces the newer one -------------------------------------------
+    httpx.post(f"{crm.url}/_test/faults", json={"operation": "query", "fault": "delay", "seconds": 2.5, "times": 1})
+    try:
+        page.fill("#mc-query", "rossi")
+        page.wait_for_function("document.querySelector('#mc-search-status').dataset.status === 'searching'")
+        search("neri", "results")
+        labels = page.locator("#mc-results .record-title").all_inner_texts()
+        assert labels and all("neri" in label.lower() for label in labels)
+        page.wait_for_timeout(3000)  # the slow "rossi" answer would have arrived by now
+        assert page.input_value("#mc-query") == "neri"
+        assert page.locator("#mc-results .record-title").all_inner_texts() == labels
+    finally:
+        httpx.delete(f"{crm.url}/_test/faults")
+
+    # --- hostile record names are text -----------------------------------------------------------------------------
+    search("xss", "results")
+    assert "Xss <script>alert(1)</script>" in page.locator("#mc-results").inner_text()
+    search("xss.img", "results")
+    assert f"Img {HOSTILE_NAME}" in page.locator("#mc-results").inner_text()
+    page.locator("#mc-results .record").first.click()
+    flow.screen("preflight")
+    assert flow.text(".target-title") == f"Img {HOSTILE_NAME}"
+    assert f"{HOSTILE_NAME}.html" in flow.text("#mc-preflight")
+    flow.shot("preflight-hostile")
+    page.click("[data-action='link']")
+    flow.screen("receipt")
+    expected = t.t("receipt.linked", module=contacts["singular"], record=f"Img {HOSTILE_NAME}")
+    assert flow.text(".receipt-title") == expected
+    assert f"{HOSTILE_NAME}.html" in flow.text("#mc-receipt")
+    assert HOSTILE_SUBJECT in flow.text("#mc-receipt")
+    stored = httpx.get(f"{crm.url}/_test/messages", params={"messageid": message_id}).json()
+    assert [m["subject"] for m in stored] == [HOSTILE_SUBJECT]
+
+    # nothing was interpreted: no element from mail or CRM text, no script ran, no policy violated
+    assert page.locator("#app img, #app script, #app iframe").count() == 0
+    assert flow.dialogs == []
+    assert pane.page_errors == [] and pane.csp_violations() == []
