@@ -23,11 +23,13 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 12 + b"\n%%EOF\n"
 NOTE = "Consegna entro dicembre: 10 licenze.\r\n"
 
 
-def flow_mail(message_id: str, subject: str = "Offerta licenze 2025") -> dict[str, Any]:
-    """A received mail from Mario Rossi (a Contact of the demo CRM) with two files and a cloud file."""
+def flow_mail(message_id: str, subject: str = "Offerta licenze 2025",
+              sender: tuple[str, str] = ("Mario Rossi", "mario.rossi@example.it")) -> dict[str, Any]:
+    """A received mail (by default from Mario Rossi, a Contact of the demo CRM) with two files and a
+    cloud file."""
     return {
         "subject": subject,
-        "from": {"name": "Mario Rossi", "address": "mario.rossi@example.it"},
+        "from": {"name": sender[0], "address": sender[1]},
         "to": [{"name": "Anna Rossi", "address": "anna.rossi@acme-crm.example"}],
         "date": "2024-11-12T10:15:00+01:00",
         "internetMessageId": message_id,
