@@ -15,8 +15,8 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
-from mailconnector.version import VERSION
 
+from mailconnector.version import VERSION
 from server.manifest import manifest_urls, render_manifest
 from tests.support.processes import ServerProcess, free_port, python_module
 

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import xmlschema
-from mailconnector.version import VERSION
 from PIL import Image
 
+from mailconnector.version import VERSION
 from server.manifest import (
     ADDIN_ID,
     DEV_BASE_URL,
