@@ -60,7 +60,7 @@
  */
 (function (global) {
   "use strict";
-  if (global.Office && global.Office.__officeSim) return; // loaded twice: keep the first
+  if (global.OfficeSim) return; // loaded twice: keep the first
 
   // ------------------------------------------------------------------ enums and error table
 
@@ -75,8 +75,6 @@
     AttachmentType: { File: "file", Item: "item", Cloud: "cloud" },
     ItemType: { Message: "message", Appointment: "appointment" },
     RecipientType: { Other: "other", DistributionList: "distributionList", User: "user", ExternalUser: "externalUser" },
-    BodyType: { Text: "text", Html: "html" },
-    UserProfileType: { Office365: "office365", OutlookCom: "outlookCom", Enterprise: "enterprise" },
   };
 
   // Outlook's own codes and names (outlook-web's error table and the Office Common API docs).
@@ -1159,7 +1157,6 @@
           isInline: a.isInline,
         };
         if (a.contentId) details.contentId = a.contentId;
-        if (a.url) details.url = a.url;
         return details;
       }),
       body: body,
@@ -1390,7 +1387,6 @@
 
   var Office = {};
   defineReadOnly(Office, {
-    __officeSim: true,
     AsyncResultStatus: AsyncResultStatus,
     CoercionType: CoercionType,
     EventType: EventType,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -219,11 +220,10 @@ class FakeHost:
 
 
 def run(coro: Any) -> Any:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
+    """In a thread of its own: Playwright's sync API (browser tests in the same run) leaves the
+    main thread marked as running an event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def attachment(att_id: str, name: str, kind: str = "file", size: int = 3) -> dict[str, Any]:
