@@ -1,0 +1,222 @@
+"""The Office bridge in the pane's real runtime (Pyodide, dev build's /test-harness.html) against the
+simulated host: real JS proxies, JS null/undefined, Date objects and once-callables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.conftest import RunningSite
+from tests.sim.conftest import EML_DIR
+from tests.sim.expected import expected_mail
+
+pytestmark = pytest.mark.browser
+
+
+class Harness:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def run(self, code: str) -> Any:
+        answer = json.loads(self.page.evaluate("code => window.mcRun(code)", textwrap.dedent(code)))
+        assert answer["ok"], answer.get("traceback")
+        return answer["result"]
+
+
+@pytest.fixture(scope="module")
+def harness_page(browser: Browser, site: RunningSite) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site.url}/test-harness.html")
+    page.wait_for_selector("body[data-harness='ready']", state="attached", timeout=90_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def harness(harness_page: Page) -> Harness:
+    harness_page.evaluate(
+        "() => OfficeSim.configure({maxMailbox: '1.14', staleItemCalls: 'host', failures: {}, delays: {}})"
+    )
+    return Harness(harness_page)
+
+
+def test_snapshot_and_attachments_of_a_fixture(harness: Harness) -> None:
+    harness.page.evaluate("() => OfficeSim.loadEmlUrl('/dev/fixtures/non-ascii-names.eml')")
+    result = harness.run(
+        """
+        import hashlib
+        from mailconnector.office.bridge import OfficeBridge
+
+        async def main():
+            bridge = OfficeBridge()
+            assert await bridge.ready()
+            mail = await bridge.snapshot()
+            files = []
+            async for payload in bridge.attachment_contents(mail):
+                files.append([payload.info.name, payload.format, hashlib.sha256(payload.data).hexdigest()])
+            eml = await bridge.eml_file(mail)
+            return {
+                "mail": mail.model_dump(mode="json", by_alias=True),
+                "files": files,
+                "eml": hashlib.sha256(eml).hexdigest(),
+                "report": [bridge.requirements().highest_mailbox, bridge.display_language(), bridge.dark_theme()],
+            }
+        """
+    )
+    expected = expected_mail(EML_DIR / "non-ascii-names.eml")
+    mail = result["mail"]
+    assert mail["subject"] == expected.subject
+    assert (mail["from"]["name"], mail["from"]["address"]) == expected.from_
+    assert [(a["name"], a["address"]) for a in mail["cc"]] == expected.cc
+    assert mail["body_text"] == expected.text and mail["body_html"] == expected.html
+    assert mail["internet_message_id"] == expected.message_id
+    assert mail["date_sent"].startswith("2024-11-16T17:20:05")
+    assert mail["mailbox_user"]["address"] == "anna.rossi@acme-crm.example"
+    assert result["files"] == [[a.name, "base64", hashlib.sha256(a.data).hexdigest()] for a in expected.attachments]
+    assert result["eml"] == hashlib.sha256((EML_DIR / "non-ascii-names.eml").read_bytes()).hexdigest()
+    assert result["report"] == ["1.14", "en-US", False]
+
+
+def test_missing_message_id_and_item_attachments(harness: Harness) -> None:
+    harness.page.evaluate("() => OfficeSim.loadEmlUrl('/dev/fixtures/missing-message-id.eml')")
+    first = harness.run(
+        """
+        from mailconnector.office.bridge import OfficeBridge
+
+        async def main():
+            mail = await OfficeBridge().snapshot()
+            return [mail.internet_message_id, mail.effective_message_id().endswith("@mailconnector.invalid>")]
+        """
+    )
+    assert first == [None, True]
+    harness.page.evaluate("() => OfficeSim.loadEmlUrl('/dev/fixtures/attached-message.eml')")
+    second = harness.run(
+        """
+        from email import message_from_bytes, policy
+        from mailconnector.office.bridge import OfficeBridge
+
+        async def main():
+            bridge = OfficeBridge()
+            mail = await bridge.snapshot()
+            out = []
+            async for payload in bridge.attachment_contents(mail):
+                inner = message_from_bytes(payload.data, policy=policy.default)
+                out.append([payload.info.kind, payload.format, str(inner["subject"])])
+            return out
+        """
+    )
+    assert second == [["item", "eml", "Ordine 5521 confermato"]]
+
+
+def test_a_switch_mid_read_keeps_the_old_snapshot_and_refuses_old_calls(harness: Harness) -> None:
+    harness.page.evaluate("() => OfficeSim.loadEmlUrl('/dev/fixtures/several-attachments.eml')")
+    result = harness.run(
+        """
+        import js
+        from mailconnector.office.bridge import OfficeBridge
+        from mailconnector.office.errors import ItemChangedError
+
+        async def main():
+            bridge = OfficeBridge()
+            seen = []
+            await bridge.on_item_changed(lambda handle: seen.append(handle.fields["subject"] if handle else None))
+            other = await (await js.fetch("/dev/fixtures/plain-text.eml")).arrayBuffer()
+            js.OfficeSim.configure(js.JSON.parse('{"delays": {"default": 30}}'))
+            handle = bridge.capture()
+            js.OfficeSim.loadEml(other)  # the user selects another mail while the body is in flight
+            try:
+                await bridge.read_body(handle)
+                body = "read"
+            except ItemChangedError as error:
+                body = error.code
+            try:
+                async for _ in bridge.attachment_contents(handle):
+                    pass
+                stream = "read"
+            except ItemChangedError as error:
+                stream = error.name
+            calls = [c.method for c in js.OfficeSim.calls if c.itemId == handle.item_id and c.stale]
+            current = await bridge.snapshot()
+            return {"subject": handle.header_snapshot().subject, "body": body, "stream": stream,
+                    "stale_calls": list(calls), "current": current.subject, "seen": seen}
+        """
+    )
+    assert result == {
+        "subject": "Offerta 2024-117 con allegati",
+        "body": 9030,
+        "stream": "ItemChanged",
+        "stale_calls": [],
+        "current": "Riepilogo telefonata",
+        "seen": ["Riepilogo telefonata"],
+    }
+
+
+def test_old_host_and_refused_attachment(harness: Harness) -> None:
+    harness.page.evaluate(
+        """async () => { await OfficeSim.loadEmlUrl('/dev/fixtures/several-attachments.eml');
+                         OfficeSim.configure({failures: {'campione.png': 9054}}); }"""
+    )
+    refused = harness.run(
+        """
+        from mailconnector.office.bridge import OfficeBridge
+
+        async def main():
+            bridge = OfficeBridge()
+            mail = await bridge.snapshot()
+            out = []
+            async for payload in bridge.attachment_contents(mail):
+                out.append([payload.info.name, type(payload.error).__name__ if payload.error else None])
+            return out
+        """
+    )
+    assert refused == [
+        ["Offerta-2024-117.pdf", None],
+        ["Listino prezzi.xlsx", None],
+        ["campione.png", "AttachmentUnavailableError"],
+        ["invito.ics", None],
+    ]
+    harness.page.evaluate("() => OfficeSim.configure({maxMailbox: '1.5'})")
+    old = harness.run(
+        """
+        from mailconnector.office.bridge import OfficeBridge
+        from mailconnector.office.errors import RequirementNotMetError
+
+        async def main():
+            bridge = OfficeBridge()
+            mail = await bridge.snapshot()
+            try:
+                await bridge.attachment(mail, mail.attachments[0])
+            except RequirementNotMetError as error:
+                return [bridge.requirements().highest_mailbox, error.reason, bridge.supports("eml")]
+        """
+    )
+    assert old == ["1.5", "OLD_HOST", False]
+
+
+def test_roaming_settings_round_trip(harness: Harness) -> None:
+    result = harness.run(
+        """
+        from mailconnector.core.ports import Remembered
+        from mailconnector.office.bridge import OfficeBridge, RoamingPreferences
+
+        async def main():
+            preferences = RoamingPreferences(OfficeBridge())
+            await preferences.save(Remembered(url="https://crm.example.com", username="anna", module="Contacts"))
+            loaded = preferences.load()
+            return [loaded.url, loaded.username, loaded.module, OfficeBridge().setting("nothing-here")]
+        """
+    )
+    assert result == ["https://crm.example.com", "anna", "Contacts", None]
+    saved = harness.page.evaluate("() => OfficeSim.savedRoamingSettings()")
+    assert json.loads(saved["mailconnector"]) == {
+        "url": "https://crm.example.com",
+        "username": "anna",
+        "module": "Contacts",
+    }
