@@ -687,6 +687,18 @@
     return raw;
   }
 
+  // The decoded length without decoding (a 20 MB attachment is not decoded just to be listed).
+  function decodedSize(bytes, part) {
+    if (part.encoding !== "base64") return partBytes(bytes, part).length;
+    var chars = 0;
+    for (var i = part.bodyStart; i < part.bodyEnd; i++) {
+      var c = bytes[i];
+      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47) chars++;
+    }
+    var rest = chars % 4;
+    return Math.floor(chars / 4) * 3 + (rest === 2 ? 1 : rest === 3 ? 2 : 0);
+  }
+
   function partText(bytes, part) {
     return decodeText(partBytes(bytes, part), part.params.charset || "us-ascii");
   }
@@ -766,7 +778,7 @@
         kind: isItem ? "item" : "file",
         isInline: !!part.contentId && part.disposition !== "attachment",
         contentId: part.contentId,
-        size: isItem ? raw.length : partBytes(bytes, part).length,
+        size: isItem ? raw.length : decodedSize(bytes, part),
       });
     });
     var messageId = headerValue(headers, "Message-ID");
