@@ -457,3 +457,42 @@ def test_large_generator_attachment_matches_its_digest() -> None:
         payload = part.get_payload(decode=True)
         assert isinstance(payload, bytes) and len(payload) == MB
         assert hashlib.sha256(payload).hexdigest() == expected_sha256(MB, index)
+
+
+def test_theme_change_event_handler_removal_and_unknown_events(sim: Page) -> None:
+    result = sim.evaluate(
+        """async () => {
+             const mailbox = Office.context.mailbox, seen = [];
+             await officeCall((cb) => mailbox.addHandlerAsync(Office.EventType.OfficeThemeChanged,
+               (args) => seen.push(args.officeTheme.bodyBackgroundColor), cb));
+             OfficeSim.configure({theme: 'dark'});
+             await new Promise((r) => setTimeout(r, 20));
+             const removed = await officeCall(
+               (cb) => mailbox.removeHandlerAsync(Office.EventType.OfficeThemeChanged, cb));
+             OfficeSim.configure({theme: 'light'});
+             await new Promise((r) => setTimeout(r, 20));
+             const unknown = await officeCall(
+               (cb) => mailbox.addHandlerAsync('documentSelectionChanged', () => {}, cb));
+             return {seen, removed: removed.status, unknown: unknown.error};
+           }"""
+    )
+    assert result == {
+        "seen": ["#292929"],
+        "removed": "succeeded",
+        "unknown": {
+            "code": 5003,
+            "name": "Event Registration Error",
+            "message": "The specified event type is not supported by the current object.",
+        },
+    }
+
+
+def test_manual_ready_holds_office_until_initialized(page: Page, sim_site: SimSite) -> None:
+    page.add_init_script("window.OfficeSimConfig = {manualReady: true, displayLanguage: 'it-IT'};")
+    page.goto(f"{sim_site.origin}/pane.html")
+    page.wait_for_function("window.OfficeSim !== undefined")
+    page.wait_for_timeout(100)
+    assert page.evaluate("[typeof Office.context, window.onReadyCallbackInfo === undefined]") == ["undefined", True]
+    info = page.evaluate("() => { OfficeSim.initialize(); return Office.onReady(); }")
+    assert info == {"host": "Outlook", "platform": "OfficeOnline"}
+    assert page.evaluate("Office.context.displayLanguage") == "it-IT"
