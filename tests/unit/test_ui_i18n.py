@@ -60,6 +60,13 @@ def test_parameters_are_inserted_as_given_even_markup() -> None:
     assert t.message(Message.of("search.none", text="x'y")) == "Nessun record corrisponde a “x'y”."
 
 
+def test_sizes_in_core_messages_are_formatted_for_the_locale() -> None:
+    message = Message.of("preflight.too_large", total_bytes=3_500_000, limit_bytes=2000)
+    italian = "Questa mail (3,3 MB) è più grande di quanto il CRM accetti (1,9 KB)."
+    assert Translator("it-IT").message(message) == italian
+    assert Translator("en-GB").message(message) == "This mail (3.3 MB) is larger than the CRM accepts (1.9 KB)."
+
+
 def test_plurals() -> None:
     t = Translator("en-US")
     assert t.plural("mail.attachments", 0, size="0 bytes") == "No attachments"

@@ -229,7 +229,7 @@ def too_large(items: tuple[PreflightItem, ...], crm: CrmInfo | None) -> Message 
         return None
     total = sum(i.size for i in items if i.plan == "copy")
     if total > crm.max_message_bytes:
-        return Message.of("preflight.too_large", total=total, limit=crm.max_message_bytes)
+        return Message.of("preflight.too_large", total_bytes=total, limit_bytes=crm.max_message_bytes)
     return None
 
 

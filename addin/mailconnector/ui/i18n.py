@@ -48,7 +48,14 @@ class Translator:
         return self.t(f"{key}.{suffix}", count=self.number(count), **params)
 
     def message(self, message: Message) -> str:
-        return self.t(message.key, **message.kwargs)
+        """A core message; parameters named `<name>_bytes` are sizes, shown as `{name}` in this locale."""
+        params: dict[str, str] = {}
+        for name, value in message.params:
+            if name.endswith("_bytes") and value.isdigit():
+                params[name.removesuffix("_bytes")] = self.size(int(value))
+            else:
+                params[name] = value
+        return self.t(message.key, **params)
 
     # --- formats -------------------------------------------------------------------------------------
     def size(self, size: int) -> str:
