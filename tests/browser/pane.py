@@ -126,6 +126,21 @@ class Flow:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def shots(self, name: str, language: str) -> None:
+        """The screen in Outlook's light and dark theme (switched live, as Outlook does), saved as
+        `<name>-<language>-<theme>.png`; the theme is put back as it was."""
+        before = self.page.locator("html").get_attribute("data-theme") or "light"
+        other = "dark" if before == "light" else "light"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for theme in (before, other):
+            self._theme(theme)
+            self.page.screenshot(path=str(ARTIFACTS / f"{name}-{language}-{theme}.png"), full_page=True)
+        self._theme(before)
+
+    def _theme(self, theme: str) -> None:
+        self.page.evaluate("theme => OfficeSim.configure({theme})", theme)
+        self.page.wait_for_function("t => document.documentElement.dataset.theme === t", arg=theme)
+
     def connect(self, address: str, username: str) -> None:
         self.page.fill("#mc-url", address)
         self.page.fill("#mc-username", username)

@@ -40,7 +40,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
                                                         language: str) -> None:
     crm = licence
     t = Translator(language)
-    flow = Flow(pane, label=t.language)
+    flow = Flow(pane)
     page = flow.page
     flow.open(displayLanguage=language)
     flow.screen("connect")
@@ -53,7 +53,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     # --- an address where nothing answers (the browser cannot tell this from CORS) -----------------------
     flow.connect("127.0.0.1:9", "anna")
     assert problem() == t.t("error.CORS_OR_NETWORK")
-    flow.shot("connect-error")
+    flow.shots("connect-error", t.language)
 
     # --- a web server that is not a vtenext ---------------------------------------------------------------
     flow.connect(site.url, "anna")
@@ -72,7 +72,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     assert page.locator("[data-gate]").get_attribute("data-gate") == "component_missing"
     assert flow.text("#mc-gate-title") == t.t("gate.component_missing.title")
     assert t.t("gate.component_missing.todo") in flow.text(".gate")
-    flow.shot("gate-component-missing")
+    flow.shots("gate-component-missing", t.language)
     page.click("[data-action='retry-gate']")
     flow.screen("password")
     page.click("[data-action='back-to-address']")
@@ -84,7 +84,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     flow.screen("gate")
     assert flow.text("#mc-gate-title") == t.t("gate.licence_inactive.title")
     assert t.t("gate.licence_inactive.body", installation="ACME CRM") in flow.text(".gate")
-    flow.shot("gate-licence-inactive")
+    flow.shots("gate-licence-inactive", t.language)
     crm.admin("licence", "set", "--state", "active", "--expires", "2020-01-31")
     page.click("[data-action='retry-gate']")
     page.wait_for_selector("[data-gate='licence_expired']")
@@ -102,7 +102,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     flow.screen("gate")
     assert flow.text("#mc-gate-title") == t.t("gate.user_not_enabled.title")
     assert t.t("gate.user_not_enabled.todo") in flow.text(".gate")
-    flow.shot("gate-user-not-enabled")
+    flow.shots("gate-user-not-enabled", t.language)
 
     # --- password then one-time code ------------------------------------------------------------------------------
     page.click("[data-action='back-to-address']")
@@ -112,7 +112,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     flow.screen("otp")
     assert flow.text("#app h1") == t.t("otp.title")
     assert page.locator("#mc-code").get_attribute("autocomplete") == "one-time-code"
-    flow.shot("otp")
+    flow.shots("otp", t.language)
     page.fill("#mc-code", "000000" if _DemoTotp(GIULIA_SECRET).now() != "000000" else "111111")
     page.click("form[data-form='otp'] button[type='submit']")
     assert problem() == t.t("error.OTP_INVALID")

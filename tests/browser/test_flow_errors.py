@@ -57,7 +57,7 @@ def test_link_errors_are_explained_and_leave_nothing_half_stored(pane: PaneDrive
                                                                   language: str) -> None:
     crm = no_faults
     t = Translator(language)
-    flow = Flow(pane, label=t.language)
+    flow = Flow(pane)
     page = flow.page
     message_id = f"<errors-{uuid.uuid4().hex}@example.it>"
     flow.open(json=flow_mail(message_id), displayLanguage=language, failures={"note.txt": 9054})
@@ -80,7 +80,7 @@ def test_link_errors_are_explained_and_leave_nothing_half_stored(pane: PaneDrive
     flow.screen("preflight", timeout=30_000)
     assert problem() == t.t("error.SERVER_ERROR")
     assert stored(crm, "messages", message_id) == []
-    flow.shot("error-server")
+    flow.shots("error-server", t.language)
 
     # --- the record was deleted meanwhile ------------------------------------------------------------------------
     delete_record(crm, record)
@@ -103,7 +103,7 @@ def test_link_errors_are_explained_and_leave_nothing_half_stored(pane: PaneDrive
     documents = stored(crm, "documents", message_id)
     assert sorted(d["filename"] for d in documents if d["kind"] == "attachment") == ["offerta.pdf"]
     assert NOTE  # the refused file's content never reached the CRM
-    flow.shot("receipt-skipped")
+    flow.shots("receipt-skipped", t.language)
 
     # --- an Outlook without the attachment API (Mailbox 1.5) ----------------------------------------------------------
     page.evaluate("OfficeSim.configure({maxMailbox: '1.5'})")
@@ -124,7 +124,7 @@ def test_a_mail_over_the_crms_limit_is_refused_before_anything_is_sent(pane: Pan
     small = start_crm(tmp_path, "--max-message-bytes", "2000")
     try:
         t = Translator("it-IT")
-        flow = Flow(pane, label="it")
+        flow = Flow(pane)
         page = flow.page
         flow.open(json=flow_mail(f"<big-{uuid.uuid4().hex}@example.it>"), displayLanguage="it-IT")
         flow.sign_in(small.url.removeprefix("http://"), "anna", "anna123")

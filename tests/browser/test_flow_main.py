@@ -57,7 +57,7 @@ test_get.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: RunningCrm, language: str,
                                                   theme: str) -> None:
     t = Translator(language)
-    flow = Flow(pane, label=f"{t.language}-{theme}")
+    flow = Flow(pane)
     page = flow.page
     message_id = f"<flow-{uuid.uuid4().hex}@example.it>"
     flow.open(json=flow_mail(message_id), displayLanguage=language, theme=theme)
@@ -77,11 +77,11 @@ def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: Running
     host = crm.url.removeprefix("http://")
     page.fill("#mc-url", f"{host}/index.php?module=Home")
     assert flow.text("#mc-url-hint") == t.t("connect.url_ok", base=crm.url)
-    flow.shot("connect")
+    flow.shots("connect", t.language)
     flow.connect(f"{host}/index.php?module=Home", "anna")
     flow.screen("password")
     assert "ACME" in flow.text(".crm-card")
-    flow.shot("password")
+    flow.shots("password", t.language)
 
     # --- wrong password, then the right one ------------------------------------------------------------------
     flow.password("not-the-password")
@@ -109,7 +109,7 @@ def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: Running
     assert "Mario Rossi" in suggestion.inner_text()
     assert "mario.rossi@example.it" in suggestion.inner_text()
     assert page.locator(".links-slot .linked").count() == 0  # not linked yet
-    flow.shot("record")
+    flow.shots("record", t.language)
     suggestion.click()
 
     # --- preflight: what will be copied, linked, or left out -----------------------------------------------------
@@ -122,7 +122,7 @@ def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: Running
     assert "note.txt" in texts[2] and t.t("preflight.plan.copy") in texts[2]
     assert "Capitolato.docx" in texts[3] and t.t("preflight.plan.link") in texts[3]
     assert t.t("preflight.eml") in texts[4]
-    flow.shot("preflight")
+    flow.shots("preflight", t.language)
     page.click("[data-action='link']")
 
     # --- receipt: what the CRM holds, read back ---------------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: Running
     assert t.plural("receipt.files", 2, size=t.size(len(PDF) + len(NOTE.encode()))) in receipt
     assert t.plural("receipt.links", 1) in receipt
     assert flow.text(".verified") == t.t("receipt.verified")
-    flow.shot("receipt")
+    flow.shots("receipt", t.language)
     href = page.locator("a.btn-primary").get_attribute("href")
     messages = test_get(crm, "messages", message_id)
     assert len(messages) == 1 and messages[0]["user_name"] == "anna"

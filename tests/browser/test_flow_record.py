@@ -31,7 +31,7 @@ def hostile_eml(message_id: str) -> str:
 
 def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCrm) -> None:
     t = Translator("en-US")
-    flow = Flow(pane, label="en")
+    flow = Flow(pane)
     page = flow.page
     flow.open()
     flow.sign_in(crm.url.removeprefix("http://"), "anna", "anna123")
@@ -79,7 +79,7 @@ def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCr
     pattern = re.escape(t.t("search.too_many", total="TOTAL", shown=t.number(shown))).replace("TOTAL", "([0-9,]+)")
     match = re.fullmatch(pattern, status.inner_text())
     assert match is not None and int(match.group(1).replace(",", "")) > shown
-    flow.shot("record-search")
+    flow.shots("record-search", t.language)
 
     # --- a slow answer to an older query never replaces the newer one -------------------------------------------
     httpx.post(f"{crm.url}/_test/faults", json={"operation": "query", "fault": "delay", "seconds": 2.5, "times": 1})
@@ -104,7 +104,7 @@ def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCr
     flow.screen("preflight")
     assert flow.text(".target-title") == f"Img {HOSTILE_NAME}"
     assert f"{HOSTILE_NAME}.html" in flow.text("#mc-preflight")
-    flow.shot("preflight-hostile")
+    flow.shots("preflight-hostile", t.language)
     page.click("[data-action='link']")
     flow.screen("receipt")
     expected = t.t("receipt.linked", module=contacts["singular"], record=f"Img {HOSTILE_NAME}")

@@ -27,7 +27,7 @@ def stored(crm: RunningCrm, what: str, message_id: str) -> list[dict[str, Any]]:
 
 def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDriver, crm: RunningCrm) -> None:
     t = Translator("it-IT")
-    flow = Flow(pane, label="it")
+    flow = Flow(pane)
     page = flow.page
     first = f"<session-a-{uuid.uuid4().hex}@example.it>"
     flow.open(json=flow_mail(first, "Prima mail", JOHN), displayLanguage="it-IT")
@@ -44,7 +44,7 @@ def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDri
     assert t.t("reauth.intro", username="marco") in flow.text("form[data-form='reauth']")
     assert page.locator(".screen").is_hidden()
     assert page.evaluate("document.activeElement.id") == "mc-reauth-password"
-    flow.shot("reauth")
+    flow.shots("reauth", t.language)
     page.fill("#mc-reauth-password", "wrong")
     page.click("form[data-form='reauth'] button[type='submit']")
     page.wait_for_selector("form[data-form='reauth'] [role='alert']")
@@ -73,7 +73,7 @@ def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDri
         page.click("[data-action='link']")
         flow.screen("linking")
         page.wait_for_selector("[data-phase='saving']", timeout=20_000)
-        flow.shot("linking")
+        flow.shots("linking", t.language)
         page.evaluate("d => OfficeSim.loadJson(d)", flow_mail(third, "Terza mail", JOHN))
         page.wait_for_function("document.querySelector('#mail-subject').textContent === 'Terza mail'")
         flow.screen("record")
@@ -89,7 +89,7 @@ def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDri
     assert notice.inner_text().startswith(
         t.t("notice.linked", subject="Seconda mail", module=_singular(crm, "marco", "Contacts"), record="John Smith")
     )
-    flow.shot("notice")
+    flow.shots("notice", t.language)
     (message,) = stored(crm, "messages", second)
     assert message["subject"] == "Seconda mail"
     assert sorted(d["filename"] for d in stored(crm, "documents", second) if d["kind"] == "attachment") == [
