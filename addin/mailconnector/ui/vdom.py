@@ -40,7 +40,7 @@ class El:
                 yield from child.walk()
 
     def find_all(self, tag: str | None = None, **attrs: AttrValue) -> list[El]:
-        wanted = {k.replace("_", "-"): v for k, v in attrs.items()}
+        wanted = {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()}
         return [
             e for e in self.walk()
             if (tag is None or e.tag == tag) and all(e.attr(k) == v for k, v in wanted.items())
