@@ -13,6 +13,12 @@ import pytest
 from tests.support.processes import ROOT, ServerProcess, free_port, python_module
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps an asyncio loop running in the main
+    thread once the browser starts, after which `asyncio.run` in CPython tests would fail."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @dataclass
 class RunningCrm:
     """The local vtenext CRM, started as `python -m server.crm serve --test-mode` on a free port."""
