@@ -54,7 +54,8 @@ def _run_command(args: argparse.Namespace) -> int:
     configure_logging()
     out = Path(args.out).resolve()
     t0 = time.monotonic()
-    build_module.build(out, dev=True, base_url=f"http://{args.host}:{args.port}/")
+    # The manifest in the build keeps its HTTPS sideloading URL: Office refuses plain HTTP add-ins.
+    build_module.build(out, dev=True)
     print(f"demo: add-in built in {time.monotonic() - t0:.1f}s")
     db = Path(args.db).resolve()
     crm = start_crm(args.host, args.crm_port, db)

@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from server import build as build_module
+from server.manifest import DEV_BASE_URL
 from server.static import StaticSite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,8 @@ def _run_command(args: argparse.Namespace) -> int:
     configure_logging()
     root = Path(args.root).resolve()
     if not args.no_build:
-        base = f"{'https' if args.https else 'http'}://{'localhost' if args.https else args.host}:{args.port}/"
+        # Office loads add-ins only over HTTPS: over plain HTTP the manifest keeps the default HTTPS base.
+        base = f"https://localhost:{args.port}/" if args.https else DEV_BASE_URL
         build_module.build(root, dev=args.dev, base_url=base)
     if not (root / "index.html").exists():
         print(f"serve: {root} has no index.html; run `python -m server build` first", file=sys.stderr)
