@@ -1,0 +1,63 @@
+"""`python -m bench`: build the add-in, serve it, run the benchmarks, write bench/results/latest.*."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bench import boot, report
+from bench.site import BenchSite
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per target and mode (median reported)")
+    parser.add_argument("--modes", default="warm,cold", help="comma-separated: warm, cold")
+    parser.add_argument("--primes", type=int, default=2, help="unmeasured loads that fill the warm profile's caches")
+    parser.add_argument("--results", default=str(RESULTS), help="folder for latest.json and latest.md")
+    parser.add_argument(
+        "--targets",
+        default=",".join(t.key for t in boot.DEFAULT_TARGETS),
+        help=f"comma-separated, of: {', '.join(t.key for t in boot.TARGETS)} ('before' is added by --compare)",
+    )
+    parser.add_argument("--compare", help="an earlier dev build to measure next to this one, as target 'before'")
+    parser.add_argument("--root", help="serve this existing dev build instead of building one (A/B experiments)")
+    parser.add_argument("--label", default="", help="free text stored with the results (e.g. 'before snapshot')")
+    args = parser.parse_args(argv)
+    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+    unknown = set(modes) - {"warm", "cold"}
+    if unknown or args.runs < 1:
+        parser.error(f"bad --modes/--runs: {sorted(unknown)}")
+    by_key = {t.key: t for t in boot.TARGETS}
+    wanted = [k.strip() for k in args.targets.split(",") if k.strip()]
+    if not wanted or any(k not in by_key for k in wanted):
+        parser.error(f"--targets must name some of {sorted(by_key)}")
+    if args.compare and "before" not in wanted:
+        wanted.append("before")
+    targets = tuple(by_key[k] for k in wanted)
+
+    def progress(line: str) -> None:
+        print(f"bench: {line}", flush=True)
+
+    # A terminated run still stops its server and removes its temporary profiles (the `with` blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    t0 = time.monotonic()
+    with BenchSite.temporary(
+        Path(args.root).resolve() if args.root else None, Path(args.compare).resolve() if args.compare else None
+    ) as site:
+        progress(f"site built and served at {site.url} ({time.monotonic() - t0:.0f} s)")
+        samples = boot.run_boot(site.url, modes, args.runs, progress, targets=targets, primes=args.primes)
+    results = report.summarise(samples, runs=args.runs, label=args.label)
+    json_path, md_path = report.write(results, Path(args.results))
+    print(md_path.read_text())
+    progress(f"wrote {json_path} and {md_path} ({time.monotonic() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

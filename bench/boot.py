@@ -1,0 +1,162 @@
+"""Boot benchmark: navigation → frame painted → pane accepts input, next to bare Pyodide pages.
+
+"Accepts input" is the pane's `mc:ready` performance mark (set together with
+`#app[data-state=ready]`); the baselines set `bench:ready` once `loadPyodide()` (and, for the
+second baseline, the imports of pydantic and httpx) resolved. Times are read from the page's own
+performance timeline (relative to navigation start), so polling does not blur them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Playwright, sync_playwright
+
+from bench.chromium import js_heap_used, launch, open_instrumented, renderer_rss
+
+READY_TIMEOUT_MS = 120_000
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    title: str
+    path: str
+    ready_mark: str
+
+
+PANE = Target("pane", "Mail Connector pane", "/index.html", "mc:ready")
+BARE = Target("bare", "bare loadPyodide()", "/bench/bare.html", "bench:ready")
+BARE_IMPORTS = Target(
+    "bare_imports", "bare loadPyodide() + import pydantic, httpx", "/bench/bare.html?imports=1", "bench:ready"
+)
+# Variants of the pane for the fast-boot comparison (bench/FAST-BOOT.md); not measured by default.
+PANE_PLAIN = Target("pane_plain", "pane, loader's plain boot (no snapshot)", "/index.html?mc-boot=plain", "mc:ready")
+PANE_PYSCRIPT = Target("pane_pyscript", "pane, snapshot through PyScript", "/bench-pyscript.html", "mc:ready")
+BEFORE = Target("before", "pane, earlier build (--compare)", "/before/index.html", "mc:ready")
+TARGETS = (PANE, BARE, BARE_IMPORTS, PANE_PLAIN, PANE_PYSCRIPT, BEFORE)
+DEFAULT_TARGETS = (PANE, BARE, BARE_IMPORTS)
+
+TIMELINE_JS = """mark => {
+  const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
+  const ready = performance.getEntriesByName(mark)[0];
+  return {
+    first_paint: paint['first-paint'] ?? null,
+    first_contentful_paint: paint['first-contentful-paint'] ?? null,
+    ready: ready ? ready.startTime : null,
+    dom_content_loaded: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? null,
+    marks: Object.fromEntries(performance.getEntriesByType('mark').map(e => [e.name, e.startTime])),
+  };
+}"""
+
+
+def measure_once(context: BrowserContext, profile: Path, base_url: str, target: Target) -> dict[str, Any]:
+    page, cdp, wire = open_instrumented(context)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(base_url + target.path, wait_until="commit")
+        page.wait_for_function(
+            "mark => performance.getEntriesByName(mark).length > 0",
+            arg=target.ready_mark,
+            polling=50,
+            timeout=READY_TIMEOUT_MS,
+        )
+        timeline: dict[str, Any] = page.evaluate(TIMELINE_JS, target.ready_mark)
+        # Memory as it settles, not as it peaks: buffers the boot has let go of are collected first.
+        cdp.send("HeapProfiler.collectGarbage")
+        sample = {
+            **{k: timeline[k] for k in ("first_paint", "first_contentful_paint", "ready", "dom_content_loaded")},
+            "marks": timeline["marks"],
+            **wire.as_dict(),
+            "js_heap_used_bytes": js_heap_used(cdp),
+            "renderer_rss_bytes": renderer_rss(profile),
+            "page_errors": errors,
+        }
+    finally:
+        cdp.detach()
+        page.close()
+    return sample
+
+
+Progress = Callable[[str], None]
+
+
+def measure_or_record(context: BrowserContext, profile: Path, base_url: str, target: Target) -> dict[str, Any]:
+    """One load; a load that fails or times out is kept as a failed sample instead of ending the run."""
+    try:
+        return measure_once(context, profile, base_url, target)
+    except Exception as exc:  # any failure of one load is a result to report
+        return {"failed": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}", "page_errors": [], "marks": {}}
+
+
+def _describe(sample: dict[str, Any]) -> str:
+    return f"FAILED {sample['failed']}" if "failed" in sample else f"ready {sample['ready']:.0f} ms"
+
+
+def run_cold(
+    pw: Playwright, base_url: str, targets: tuple[Target, ...], runs: int, progress: Progress
+) -> dict[str, list[dict[str, Any]]]:
+    """Each run in a brand-new profile: empty HTTP cache, no compiled-code cache."""
+    samples: dict[str, list[dict[str, Any]]] = {t.key: [] for t in targets}
+    for i in range(runs):
+        for target in targets:  # interleaved, so that drift hits every target alike
+            profile = Path(tempfile.mkdtemp(prefix="mc-bench-cold-"))
+            try:
+                context = launch(pw, profile)
+                try:
+                    sample = measure_or_record(context, profile, base_url, target)
+                finally:
+                    context.close()
+            finally:
+                shutil.rmtree(profile, ignore_errors=True)
+            samples[target.key].append(sample)
+            progress(f"cold {i + 1}/{runs} {target.key}: {_describe(sample)}")
+    return samples
+
+
+def run_warm(
+    pw: Playwright, base_url: str, targets: tuple[Target, ...], runs: int, progress: Progress, primes: int = 2
+) -> dict[str, list[dict[str, Any]]]:
+    """One persistent profile, primed (HTTP cache filled, V8/wasm code caches written); every run
+    opens a new page, as Outlook opens a new pane frame."""
+    samples: dict[str, list[dict[str, Any]]] = {t.key: [] for t in targets}
+    profile = Path(tempfile.mkdtemp(prefix="mc-bench-warm-"))
+    try:
+        context = launch(pw, profile)
+        try:
+            for _ in range(primes):
+                for target in targets:
+                    measure_or_record(context, profile, base_url, target)
+            for i in range(runs):
+                for target in targets:
+                    sample = measure_or_record(context, profile, base_url, target)
+                    samples[target.key].append(sample)
+                    progress(f"warm {i + 1}/{runs} {target.key}: {_describe(sample)}")
+        finally:
+            context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return samples
+
+
+def run_boot(
+    base_url: str,
+    modes: tuple[str, ...],
+    runs: int,
+    progress: Progress,
+    targets: tuple[Target, ...] = TARGETS,
+    primes: int = 2,
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    with sync_playwright() as pw:
+        if "warm" in modes:
+            results["warm"] = run_warm(pw, base_url, targets, runs, progress, primes=primes)
+        if "cold" in modes:
+            results["cold"] = run_cold(pw, base_url, targets, runs, progress)
+    return results

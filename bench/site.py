@@ -1,0 +1,126 @@
+"""The site under test: a fresh build of the add-in plus the baseline pages, served like production.
+
+The add-in is built with the simulated Office host (`--dev`), because office.js from Microsoft's CDN
+is unreachable here; the pane and the baselines are served by the project's own static server
+(`python -m server serve --no-build`), so caching and compression are the real ones.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def add_bench_pages(out: Path, runtime_prefix: str) -> None:
+    """Copy the baseline pages into the build, pointing them at the build's hashed runtime, and write
+    the pane started through PyScript's core instead of the pane's own entry (bench-pyscript.html)."""
+    dest = out / "bench"
+    dest.mkdir(exist_ok=True)
+    for page in sorted(PAGES.iterdir()):
+        if not page.is_file():
+            continue
+        text = page.read_text().replace("%RUNTIME%", f"../{runtime_prefix}")
+        (dest / page.name).write_text(text)
+    index = (out / "index.html").read_text()
+    entry = re.search(r'data-pyscript="([^"]+)"', index)
+    if entry and "/pyscript/core.js" not in entry.group(1):
+        # The same config names boot.mjs as PyScript's interpreter, so this page restores the same snapshot.
+        core = f'data-pyscript="./{runtime_prefix}/pyscript/core.js"'
+        (out / "bench-pyscript.html").write_text(index.replace(entry.group(0), core))
+
+
+def add_compared_build(out: Path, other: Path) -> None:
+    """An earlier build under /before/ of the same site (every path in a build is relative)."""
+    shutil.copytree(
+        other,
+        out / "before",
+        ignore=shutil.ignore_patterns("before", "bench", "bench-pyscript.html"),
+        dirs_exist_ok=True,
+    )
+
+
+@dataclass
+class BenchSite:
+    """A built add-in served on 127.0.0.1 for the duration of a `with` block."""
+
+    workdir: Path
+    prebuilt: Path | None = None  # serve this build folder as it is (A/B experiments) instead of building
+    compare: Path | None = None  # an earlier build, served under /before/
+    url: str = ""
+    root: Path | None = None
+    _proc: subprocess.Popen[bytes] | None = None
+    _own_workdir: bool = False
+
+    @classmethod
+    def temporary(cls, prebuilt: Path | None = None, compare: Path | None = None) -> BenchSite:
+        site = cls(Path(tempfile.mkdtemp(prefix="mc-bench-")), prebuilt=prebuilt, compare=compare)
+        site._own_workdir = True
+        return site
+
+    def __enter__(self) -> BenchSite:
+        sys.path.insert(0, str(ROOT))
+        from server.build import build
+
+        if self.prebuilt is not None:
+            out = self.prebuilt
+            runtime_prefix = next(p.parent.relative_to(out).as_posix() for p in out.glob("runtime/*/pyodide"))
+        else:
+            out = self.workdir / "dist"
+            runtime_prefix = build(out, dev=True).runtime_prefix
+        add_bench_pages(out, runtime_prefix)
+        if self.compare is not None:
+            add_compared_build(out, self.compare)
+        self.root = out
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        log = (self.workdir / "site.log").open("ab")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--no-build", "--root", str(out), "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"bench: the static server exited with {self._proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/index.html", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise TimeoutError("bench: the static server did not answer within 60 s")
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(10)
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
