@@ -35,7 +35,7 @@ from pathlib import Path
 
 import brotli
 
-from server import vendor
+from server import snapshot, vendor
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDIN = ROOT / "addin"
@@ -179,7 +179,12 @@ def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://local
     app_rel = f"app/mailconnector.{short_hash(app)}.zip"
     _write(staging, app_rel, app, result)
 
-    config = json.dumps(pyscript_config(runtime_prefix, app_rel), indent=1, sort_keys=True).encode()
+    # Fast boot (server/snapshot.py): the pane's loader restores a Pyodide memory snapshot taken here.
+    fast_boot = snapshot.add_fast_boot(staging, runtime_prefix, app_rel, result.files)
+    replacements["BOOT_PRELOADS"] = fast_boot.preload_links()
+    replacements["BOOT_ENTRY"] = "./" + fast_boot.entry
+    config_data = fast_boot.pyscript_config(pyscript_config(runtime_prefix, app_rel))
+    config = json.dumps(config_data, indent=1, sort_keys=True).encode()
     config_rel = f"pyscript.{short_hash(config)}.json"
     _write(staging, config_rel, config, result)
     replacements["PYSCRIPT_CONFIG"] = "./" + config_rel

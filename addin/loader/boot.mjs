@@ -1,0 +1,155 @@
+// The pane's Python interpreter: Pyodide restored from the memory snapshot that `python -m server build`
+// took after importing pydantic, httpx and the mailconnector package; a plain Pyodide boot (install
+// the wheels, import on first use) when the build has no snapshot or restoring it fails.
+//
+// `loadPyodide` and `version` are what PyScript expects of an `interpreter` module, so this also
+// runs under PyScript (the dev test harness does); the pane itself starts through pane.mjs. The build
+// renders this file: %PYODIDE% becomes the vendored runtime's folder and %BUILD% the JSON below (names
+// relative to this module, in the same content-hashed folder, cached for a year like the runtime).
+//
+// Everything here leans on private Pyodide options (`_loadSnapshot`, `createPyodideModule`) of the
+// pinned 314.0.7: a new Pyodide version must be re-checked (tests/browser/test_fast_boot.py does it),
+// and any error on the way falls back to the plain boot.
+import { loadPyodide as loadPlainPyodide, version } from "%PYODIDE%/pyodide.mjs";
+import createPyodideModule from "%PYODIDE%/pyodide.asm.mjs";
+import {
+  inflateSnapshot,
+  preloadingModuleFactory,
+  snapshotHeapBytes,
+  unpackFiles,
+  writeFiles,
+} from "./module.mjs";
+
+/** @type {{snapshot: string|null, files: string, so: string, packages: string[], home: string}} */
+const BUILD = %BUILD%;
+// Restoring takes well under a second once the bytes are here; a stuck restore must not stop the pane.
+const RESTORE_TIMEOUT_MS = 15_000;
+
+export { version };
+
+const here = (name) => new URL(name, import.meta.url).href;
+const indexURL = new URL("%PYODIDE%/", import.meta.url).href;
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new Error(`${url}: HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// `?mc-boot=plain` in the page URL skips the snapshot (benchmarks and tests of the fallback path).
+const plainRequested = new URLSearchParams(globalThis.location?.search ?? "").get("mc-boot") === "plain";
+
+// Started as soon as this module is evaluated. index.html also preloads these URLs, so on a first
+// visit the bytes are already on their way; the wasm compiles while the snapshot downloads.
+const files = fetchBytes(here(BUILD.files));
+let snapshot = BUILD.snapshot && !plainRequested ? fetchBytes(here(BUILD.snapshot)) : null;
+let compiled = snapshot ? WebAssembly.compileStreaming(fetch(`${indexURL}pyodide.asm.wasm`)) : null;
+for (const pending of [files, snapshot, compiled]) {
+  pending?.catch(() => {}); // failures are handled where they are awaited
+}
+
+// Python run once the snapshot is restored, so that it matches a freshly started interpreter where the
+// snapshot froze the build machine's state: random generators would replay the same sequence in every
+// pane; the time zone and LANG are the headless build browser's; directory caches predate the files
+// written back.
+const AFTER_RESTORE = `
+import _imp, importlib, os, random, time
+import js
+random.seed()
+fresh_time = _imp.create_builtin(time.__spec__)
+_imp.exec_builtin(fresh_time)
+for name in ("timezone", "altzone", "daylight", "tzname"):
+    setattr(time, name, getattr(fresh_time, name))
+os.environ["LANG"] = js.navigator.language.replace("-", "_") + ".UTF-8"
+importlib.invalidate_caches()
+`;
+
+// Cheap proof that the restored heap and the freshly linked pydantic-core agree with each other.
+const RESTORE_CHECK = `
+import pydantic_core
+assert pydantic_core.SchemaValidator({"type": "int"}).validate_python("7") == 7
+`;
+
+// Emscripten's C library reads the time zone once (tzset) and keeps it in static memory: the snapshot
+// holds the build machine's. Refill those C globals from this browser; a fresh instance of the `time`
+// module (Pyodide has no time.tzset) then computes time.timezone and time.tzname from them.
+function rereadTimeZone(module) {
+  const [std, dst] = [module.HEAPU32[module._tzname >>> 2], module.HEAPU32[(module._tzname >>> 2) + 1]];
+  if (std && dst) {
+    module.__tzset_js(module._timezone, module._daylight, std, dst);
+  }
+}
+
+// In a namespace of its own: nothing of this shows in __main__.
+function runIsolated(pyodide, code) {
+  const namespace = pyodide.toPy({});
+  try {
+    pyodide.runPython(code, { globals: namespace });
+  } finally {
+    namespace.destroy();
+  }
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function restore(options) {
+  const sparse = await snapshot;
+  performance.mark("mc:snapshot-fetched");
+  const bytes = inflateSnapshot(sparse);
+  snapshot = null; // the heap copy is all that is needed from here on
+  const factory = preloadingModuleFactory(createPyodideModule, here(BUILD.so), {
+    heapBytes: snapshotHeapBytes(bytes),
+    compiled,
+  });
+  compiled = null;
+  const pyodide = await withTimeout(
+    loadPlainPyodide({ ...options, indexURL, packages: [], _loadSnapshot: bytes, createPyodideModule: factory }),
+    RESTORE_TIMEOUT_MS,
+    "restoring the snapshot",
+  );
+  performance.mark("mc:heap-restored");
+  // Pyodide keeps its options: without this, the 45 MB heap copy would stay alive next to the heap.
+  delete pyodide._api.config._loadSnapshot;
+  // Package and app sources back on disk, for imports that happen later (lazy submodules, data files).
+  writeFiles(pyodide.FS, unpackFiles(await files));
+  for (const name of BUILD.packages) {
+    pyodide.loadedPackages[name] = "default channel";
+  }
+  rereadTimeZone(pyodide._module);
+  runIsolated(pyodide, AFTER_RESTORE);
+  runIsolated(pyodide, RESTORE_CHECK);
+  return pyodide;
+}
+
+async function plainBoot(options) {
+  const pyodide = await loadPlainPyodide({ ...options, indexURL, packages: BUILD.packages });
+  // Only the app: the packages were just installed from their wheels.
+  writeFiles(pyodide.FS, unpackFiles(await files).filter(([path]) => path.startsWith(`${BUILD.home}/`)));
+  return pyodide;
+}
+
+/** Same options as Pyodide's `loadPyodide` (`indexURL` and `packages` are this build's own). */
+export async function loadPyodide(options = {}) {
+  performance.mark("mc:interpreter-start");
+  if (snapshot) {
+    try {
+      const pyodide = await restore(options);
+      performance.mark("mc:snapshot-restored");
+      return pyodide;
+    } catch (error) {
+      console.warn("Mail Connector: restoring the Python snapshot failed; starting Python the slow way.", error);
+      snapshot = compiled = null;
+    }
+  }
+  const pyodide = await plainBoot(options);
+  performance.mark("mc:plain-boot");
+  return pyodide;
+}

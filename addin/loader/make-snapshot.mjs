@@ -1,0 +1,86 @@
+// Build-time only (server/snapshot.py opens it in headless Chromium; it is not shipped): start Pyodide
+// exactly as boot.mjs will restore it, install the wheels, import pydantic, httpx and every module of
+// the mailconnector package, then send the memory snapshot and the files Python will need later
+// (package and app sources, no extension modules) back to the build.
+import { loadPyodide } from "%PYODIDE%/pyodide.mjs";
+import createPyodideModule from "%PYODIDE%/pyodide.asm.mjs";
+import { packFiles, PYDANTIC_CORE_SO, preloadingModuleFactory } from "./module.mjs";
+
+const params = new URLSearchParams(location.search);
+const PACKAGES = params.get("packages").split(",");
+const HOME = "/home/pyodide";
+const SITE_PACKAGES = PYDANTIC_CORE_SO.slice(0, PYDANTIC_CORE_SO.indexOf("/site-packages/") + "/site-packages".length);
+
+const IMPORTS = `
+import gc, importlib, json, pkgutil, sys
+import httpx, pydantic, pydantic_core
+import mailconnector
+
+failed = []
+for info in pkgutil.walk_packages(mailconnector.__path__, "mailconnector."):
+    try:
+        importlib.import_module(info.name)
+    except Exception as exc:  # reported to the build, which decides
+        failed.append([info.name, f"{type(exc).__name__}: {exc}"])
+gc.collect()
+json.dumps({
+    "python": sys.version.split()[0],
+    "pydantic": pydantic.VERSION,
+    "httpx": httpx.__version__,
+    "pydantic_core_file": pydantic_core._pydantic_core.__file__,
+    "modules": sorted(m for m in sys.modules if m == "mailconnector" or m.startswith("mailconnector.")),
+    "failed": failed,
+})
+`;
+
+function collectFiles(FS, root, out = []) {
+  for (const name of FS.readdir(root)) {
+    if (name === "." || name === ".." || name === "__pycache__") continue;
+    const path = `${root}/${name}`;
+    const { mode } = FS.stat(path);
+    if (FS.isDir(mode)) collectFiles(FS, path, out);
+    else if (FS.isFile(mode) && !/\.(so|pyi)$/.test(name)) out.push([path, FS.readFile(path)]);
+  }
+  return out;
+}
+
+async function post(name, body) {
+  const response = await fetch(`/__snapshot__/${name}`, { method: "POST", body });
+  if (!response.ok) throw new Error(`upload of ${name} failed: HTTP ${response.status}`);
+}
+
+async function make() {
+  const pyodide = await loadPyodide({
+    indexURL: new URL("%PYODIDE%/", import.meta.url).href,
+    _makeSnapshot: true,
+    packages: [],
+    createPyodideModule: preloadingModuleFactory(createPyodideModule, new URL(params.get("so"), location.href).href),
+  });
+  await pyodide.loadPackage(PACKAGES);
+  const app = await fetch(params.get("app"));
+  if (!app.ok) throw new Error(`app zip: HTTP ${app.status}`);
+  // Where PyScript's `[files] "app.zip" = "./*"` puts it: the working directory, first on sys.path.
+  pyodide.unpackArchive(await app.arrayBuffer(), "zip", { extractDir: HOME });
+  const report = JSON.parse(pyodide.runPython(IMPORTS));
+  report.loadedPackages = Object.keys(pyodide.loadedPackages).sort();
+
+  // The snapshot refuses a non-empty package registry ("Unexpected hiwire entry at index 6").
+  const loaded = { ...pyodide.loadedPackages };
+  for (const name of Object.keys(loaded)) delete pyodide.loadedPackages[name];
+  let snapshot;
+  try {
+    snapshot = pyodide.makeMemorySnapshot();
+  } finally {
+    Object.assign(pyodide.loadedPackages, loaded);
+  }
+  const files = packFiles([...collectFiles(pyodide.FS, SITE_PACKAGES), ...collectFiles(pyodide.FS, HOME)]);
+  report.snapshotBytes = snapshot.byteLength;
+  report.filesBytes = files.byteLength;
+  await post("snapshot", snapshot);
+  await post("files", files);
+  await post("report", JSON.stringify(report));
+}
+
+make().catch(async (error) => {
+  await post("error", String(error?.stack ?? error)).catch(() => {});
+});

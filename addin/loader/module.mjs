@@ -1,0 +1,138 @@
+// Pyodide's Emscripten module with pydantic-core's extension linked in at start-up.
+//
+// A memory snapshot is a copy of the wasm heap only: extension modules are not in it. An extension
+// loaded while Python runs gets its memory from malloc, i.e. wherever the heap happened to be. Loaded
+// through Emscripten's `dynamicLibraries` instead, it is linked before Python starts, at the bottom
+// of the heap and at the end of the function table: the same addresses in the run that takes the
+// snapshot and in every run that restores it. Both runs MUST build their module with this function.
+//
+// Used by boot.mjs (every pane start) and make-snapshot.mjs (the build); no other module.
+
+// Where pydantic-core's wheel puts its extension; Python's import later dlopen()s this exact path,
+// which Emscripten finds already loaded by name.
+export const PYDANTIC_CORE_SO =
+  "/lib/python3.14/site-packages/pydantic_core/_pydantic_core.cpython-314-wasm32-emscripten.so";
+
+/**
+ * A `createPyodideModule` for `loadPyodide()` (a private Pyodide option).
+ * @param {Function} createPyodideModule default export of pyodide.asm.mjs
+ * @param {string} soURL where the bytes of PYDANTIC_CORE_SO are served
+ * @param {object} [restore] only when restoring a snapshot:
+ * @param {number} restore.heapBytes grow the wasm memory to the snapshot's heap size before Pyodide copies
+ *   it in (Pyodide asks for INITIAL_MEMORY, which this build ignores)
+ * @param {Promise<WebAssembly.Module>} [restore.compiled] pyodide.asm.wasm, compiled while the snapshot was
+ *   downloading: Pyodide itself compiles only once the snapshot is there
+ */
+export function preloadingModuleFactory(createPyodideModule, soURL, { heapBytes = 0, compiled = null } = {}) {
+  return async (settings) => {
+    const locate = settings.locateFile;
+    settings.dynamicLibraries = [PYDANTIC_CORE_SO];
+    settings.locateFile = (name, prefix) => (name === PYDANTIC_CORE_SO ? soURL : locate(name, prefix));
+    const streaming = WebAssembly.instantiateStreaming;
+    if (compiled && settings.instantiateWasm) {
+      const instantiate = settings.instantiateWasm;
+      settings.instantiateWasm = (imports, receive) => {
+        // Pyodide's instantiateWasm adds two imports of its own, then makes exactly one
+        // instantiateStreaming call on its own fetch of the same file: answer that call with the module
+        // compiled ahead (or, should that have failed, let the call through).
+        WebAssembly.instantiateStreaming = async (response, finalImports) => {
+          WebAssembly.instantiateStreaming = streaming;
+          let module;
+          try {
+            module = await compiled;
+          } catch {
+            return streaming(response, finalImports);
+          }
+          Promise.resolve(response).then((r) => r.body?.cancel(), () => {});
+          return { module, instance: await WebAssembly.instantiate(module, finalImports) };
+        };
+        return instantiate(imports, receive);
+      };
+    }
+    let module;
+    try {
+      module = await createPyodideModule(settings);
+      performance.mark("mc:wasm-ready");
+    } finally {
+      WebAssembly.instantiateStreaming = streaming;
+    }
+    if (heapBytes > module.HEAP8.length && !module.growMemory(heapBytes)) {
+      throw new Error(`could not grow wasm memory to ${heapBytes} bytes for the snapshot`);
+    }
+    return module;
+  };
+}
+
+// Layout of the snapshot's header (Pyodide 314.0.7, API.makeSnapshot): uint32 magic, uint32 offset
+// of the heap copy. The heap is everything after that offset.
+export function snapshotHeapBytes(snapshot) {
+  const header = new Uint32Array(snapshot.buffer, snapshot.byteOffset, 2);
+  return snapshot.byteLength - header[1];
+}
+
+// Snapshots travel without their all-zero pages ("MCS1", written by server/snapshot.py): magic, uint32
+// header length, JSON header [total length, [[offset, length], ...] of the kept runs], then the runs.
+// About 40% of the heap is zero pages; the rest is what the browser has to decompress and copy.
+const SPARSE_MAGIC = 0x3153434d; // "MCS1" little-endian
+
+export function inflateSnapshot(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== SPARSE_MAGIC) {
+    throw new Error("not a Mail Connector snapshot");
+  }
+  const headerLength = view.getUint32(4, true);
+  const [total, runs] = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const out = new Uint8Array(total);
+  let offset = 8 + headerLength;
+  for (const [start, length] of runs) {
+    out.set(bytes.subarray(offset, offset + length), start);
+    offset += length;
+  }
+  if (offset !== bytes.byteLength) {
+    throw new Error("snapshot is truncated or has trailing bytes");
+  }
+  return out;
+}
+
+// Files bundle ("MCF1"): magic, uint32 header length, JSON header [[path, size], ...], then the file
+// bytes in header order. One request, compressed on the wire by the server, written with FS.writeFile
+// without any unzip code in JavaScript or Python.
+const MAGIC = 0x3146434d; // "MCF1" little-endian
+
+export function packFiles(entries) {
+  const header = new TextEncoder().encode(JSON.stringify(entries.map(([path, data]) => [path, data.byteLength])));
+  const total = 8 + header.byteLength + entries.reduce((n, [, data]) => n + data.byteLength, 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, header.byteLength, true);
+  out.set(header, 8);
+  let offset = 8 + header.byteLength;
+  for (const [, data] of entries) {
+    out.set(data, offset);
+    offset += data.byteLength;
+  }
+  return out;
+}
+
+export function unpackFiles(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) {
+    throw new Error("not a Mail Connector files bundle");
+  }
+  const headerLength = view.getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  let offset = 8 + headerLength;
+  return header.map(([path, size]) => {
+    const data = bytes.subarray(offset, offset + size);
+    offset += size;
+    return [path, data];
+  });
+}
+
+export function writeFiles(FS, entries) {
+  for (const [path, data] of entries) {
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, data, { canOwn: true });
+  }
+}

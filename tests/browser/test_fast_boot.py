@@ -1,0 +1,158 @@
+"""Fast boot: the pane starts from the build's Pyodide memory snapshot, and still starts when it cannot.
+
+The snapshot leans on private Pyodide options, so these tests are what catches a runtime upgrade that
+breaks it: the restored interpreter must behave like a freshly started one, and every way restoring
+can fail must end in a working pane through the plain boot.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route
+
+from tests.browser.pane import PaneDriver
+from tests.conftest import RunningSite
+
+pytestmark = pytest.mark.browser
+
+WHEEL = ".whl"
+
+
+def marks(page: Page) -> set[str]:
+    names: list[str] = page.evaluate("performance.getEntriesByType('mark').map(e => e.name)")
+    return set(names)
+
+
+def boot_folder(site: RunningSite) -> str:
+    """runtime/<hash>/boot, as index.html names it."""
+    html = httpx.get(f"{site.url}/index.html").text
+    start = html.index("./runtime/", html.index("/boot/snapshot.bin") - 40)
+    return html[start + 2 : html.index("/boot/snapshot.bin")] + "/boot"
+
+
+def test_the_pane_starts_from_the_snapshot_without_installing_any_wheel(pane: PaneDriver) -> None:
+    pane.open()
+    pane.wait_ready()
+    seen = marks(pane.page)
+    assert "mc:snapshot-restored" in seen
+    assert "mc:plain-boot" not in seen
+    assert any(url.endswith("/boot/snapshot.bin") for url in pane.requests)
+    # pydantic, httpx and the app were imported in the snapshot: no wheel is even downloaded.
+    assert not [url for url in pane.requests if url.endswith(WHEEL)]
+    assert pane.external_requests() == []
+    assert pane.page_errors == []
+    assert pane.console_errors == []
+    assert pane.csp_violations() == []
+
+
+def _corrupt_build_id(snapshot: bytes) -> bytes:
+    """The same snapshot with one byte of Pyodide's build id changed: Pyodide itself refuses it, deep in
+    loadPyodide, after the wasm module and pydantic-core have already been set up."""
+    header_length = int.from_bytes(snapshot[4:8], "little")
+    first_run = 8 + header_length  # Pyodide's own header starts the first kept page
+    build_id = first_run + 16
+    data = bytearray(snapshot)
+    data[build_id] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize("failure", ["missing", "not a snapshot", "other Pyodide build"])
+def test_the_pane_still_starts_when_the_snapshot_cannot_be_restored(
+    pane: PaneDriver, site: RunningSite, failure: str
+) -> None:
+    url = f"{site.url}/{boot_folder(site)}/snapshot.bin"
+
+    def broken(route: Route) -> None:
+        if failure == "missing":
+            route.fulfill(status=404, body="gone")
+        elif failure == "not a snapshot":
+            route.fulfill(status=200, body=b"\x00" * 4096, content_type="application/octet-stream")
+        else:
+            real = httpx.get(url).content
+            route.fulfill(status=200, body=_corrupt_build_id(real), content_type="application/octet-stream")
+
+    warnings: list[str] = []
+    pane.page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    pane.page.route(url, broken)
+    pane.open()
+    pane.wait_ready()
+    seen = marks(pane.page)
+    assert "mc:plain-boot" in seen and "mc:snapshot-restored" not in seen
+    assert any("restoring the Python snapshot failed" in w for w in warnings), warnings
+    # The plain boot installed the packages from the add-in's own wheels.
+    assert any("/pydantic_core-" in u and u.endswith(WHEEL) for u in pane.requests)
+    assert pane.page_errors == []
+
+
+def test_plain_boot_can_be_asked_for(pane: PaneDriver) -> None:
+    pane.open("?mc-boot=plain")
+    pane.wait_ready()
+    assert "mc:plain-boot" in marks(pane.page)
+    assert pane.page_errors == []
+
+
+RESTORED_PYTHON = """
+import importlib.metadata, random, sys
+
+async def main():
+    # A pydantic submodule that importing pydantic does not load: read from the files written back.
+    import pydantic.v1
+    from pydantic import TypeAdapter
+    from mailconnector.version import VERSION
+    return {
+        "random": random.random(),
+        "pydantic_dist": importlib.metadata.version("pydantic"),
+        "lazy_import": pydantic.v1.__name__,
+        "validated": TypeAdapter(list[int]).validate_python(["1", 2]),
+        "app_version": VERSION,
+        "app_module_from_snapshot": "mailconnector.crm.client" in sys.modules,
+    }
+"""
+
+
+def run_in_fresh_harness(context: BrowserContext, site: RunningSite, code: str) -> tuple[dict[str, object], set[str]]:
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/test-harness.html")
+        page.wait_for_selector("body[data-harness='ready']", state="attached", timeout=60_000)
+        answer = json.loads(page.evaluate("code => window.mcRun(code)", code))
+        assert answer["ok"], answer
+        return answer["result"], marks(page)
+    finally:
+        page.close()
+
+
+def test_the_restored_interpreter_behaves_like_a_fresh_one(shared_context: BrowserContext, site: RunningSite) -> None:
+    first, seen = run_in_fresh_harness(shared_context, site, RESTORED_PYTHON)
+    assert "mc:snapshot-restored" in seen
+    assert first["pydantic_dist"] == "2.14.4"
+    assert first["lazy_import"] == "pydantic.v1"
+    assert first["validated"] == [1, 2]
+    assert first["app_module_from_snapshot"] is True
+    assert first["app_version"]
+
+    # Every start reseeds `random`: without it, each pane would replay the snapshot's sequence.
+    second, _ = run_in_fresh_harness(shared_context, site, RESTORED_PYTHON)
+    assert second["random"] != first["random"]
+
+
+LOCAL_SETTINGS = """
+import os, time
+
+async def main():
+    return {"timezone": time.timezone, "gmtoff": time.localtime().tm_gmtoff, "lang": os.environ["LANG"]}
+"""
+
+
+def test_the_restored_interpreter_takes_the_users_time_zone_and_language(browser: Browser, site: RunningSite) -> None:
+    # The snapshot was taken in a headless browser on the build machine; this user is in Tokyo, in Italian.
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="it-IT")
+    try:
+        result, seen = run_in_fresh_harness(context, site, LOCAL_SETTINGS)
+    finally:
+        context.close()
+    assert "mc:snapshot-restored" in seen
+    assert result == {"timezone": -9 * 3600, "gmtoff": 9 * 3600, "lang": "it_IT.UTF-8"}
