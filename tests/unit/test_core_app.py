@@ -603,3 +603,40 @@ def test_no_mail_selected() -> None:
         assert "lookup" in pane.client.names()
 
     run(scenario)
+
+
+def test_an_original_eml_the_crm_would_refuse_is_left_out_and_the_mail_is_stored() -> None:
+    async def scenario() -> None:
+        host = FakeHost(eml_bytes=b"x" * 30_000_000)  # the .eml holds the attachment again
+        pane = make_pane(host=host)
+        pane.app.start(mail(attachments=(attachment("big.bin", 20_000_000),)))
+        await sign_in(pane)
+        await settle()
+        pane.app.pick_suggestion("4x10")
+        pane.app.link()
+        await settle()
+        outcome = pane.state.outcome
+        assert pane.state.screen == "receipt"
+        assert outcome.eml_size is None and outcome.eml_skipped == "link.skipped.TOO_LARGE"
+        assert [f.name for f in outcome.files] == ["big.bin"]
+        assert [c.args[0] for c in pane.client.calls if c.name == "upload"] == ["big.bin"]
+
+    run(scenario)
+
+
+def test_switching_mail_while_it_is_being_read_stores_nothing_and_says_so() -> None:
+    async def scenario() -> None:
+        host = FakeHost(contents={"att-a.pdf": HostRefused("changed", reason="ITEM_CHANGED")})
+        pane = make_pane(host=host)
+        pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
+        await sign_in(pane)
+        pane.app.pick_suggestion("4x10")
+        pane.app.link()
+        pane.app.item_changed(mail("Secondo", message_id="<s@x>", item_id="b"))
+        await settle()
+        assert pane.client.linked == [] and "upload" not in pane.client.names()
+        (notice,) = pane.state.notices
+        assert notice.message.key == "notice.link_failed"
+        assert notice.message.cause is not None and notice.message.cause.key == "error.ITEM_CHANGED"
+
+    run(scenario)

@@ -649,6 +649,7 @@ class App:
             on_progress=self._progress_sink(state.mail_key),
             cache=self._uploads,
             already_stored=already,
+            limits=(state.crm.max_file_bytes, state.crm.max_message_bytes) if state.crm else None,
         )
         self._update(screen="linking", problem=None, progress=run.progress)
         self._link_task = self._spawn(self._link(state.mail_key, state.mail, run))

@@ -21,6 +21,7 @@ from mailconnector.core.state import (
     StoredFile,
     Target,
 )
+from mailconnector.crm.errors import TooLarge
 from mailconnector.crm.uploads import UploadSource
 from mailconnector.models import (
     AttachmentInfo,
@@ -74,6 +75,7 @@ class LinkRun:
         on_progress: ProgressSink,
         cache: UploadCache,
         already_stored: bool = False,
+        limits: tuple[int, int] | None = None,
     ) -> None:
         self.client = client
         self.host = host
@@ -86,6 +88,7 @@ class LinkRun:
         # The CRM already holds this mail under this very record: nothing would be stored, so
         # nothing is uploaded (mclink still decides, and says so).
         self.already_stored = already_stored
+        self.limits = limits  # (largest file, largest message) the CRM accepts, when known
         self._attachments = {a.id: a for a in mail.attachments}
         copied = [i for i in plan if i.plan == "copy" and i.kind in ("file", "item", "eml")]
         if already_stored:
@@ -142,7 +145,8 @@ class LinkRun:
                     skipped.append(self._display_name(item))
                 continue
             sources[index] = source
-            self._update(index, size=len(source) if isinstance(source, bytes) else source.size, status="waiting")
+            self._update(index, size=_size(source), status="waiting")
+        eml_skipped = self._drop_oversized_eml(sources, done)
         links: list[CloudLink] = []
         for item in self.plan:
             if item.plan == "link":
@@ -171,15 +175,50 @@ class LinkRun:
         files.extend(links)
 
         self._phase("saving")
-        result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, eml)
+        try:
+            result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, eml)
+        except TooLarge:
+            if eml is None:
+                raise
+            # the optional original is what tipped the mail over the limit: store the mail without it
+            eml_skipped = "link.skipped.TOO_LARGE"
+            result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, None)
         self.cache.clear()
         self._phase("verifying")
         receipt = await self.client.receipt(result.message)
         self._phase("done")
         body = len((self.mail.body_html or "").encode()) + len((self.mail.body_text or "").encode())
-        return outcome(
-            self.target, result, receipt, sent=tuple(sent), skipped=tuple(skipped), body_size=body, base=self.base
+        return replace(
+            outcome(self.target, result, receipt, sent=tuple(sent), skipped=tuple(skipped), body_size=body,
+                    base=self.base),
+            eml_skipped=eml_skipped if receipt.eml is None else "",
         )
+
+    def _drop_oversized_eml(self, sources: dict[int, UploadSource | bytes], done: dict[str, UploadState]) -> str:
+        """The original .eml is kept "where it can be": not when the CRM would refuse it (it holds
+        every attachment again, so it is the first thing to exceed a limit). Returns why, or ""."""
+        if self.limits is None:
+            return ""
+        max_file, max_message = self.limits
+        body = len((self.mail.body_html or "").encode()) + len((self.mail.body_text or "").encode())
+        total = body
+        eml_index = None
+        for index, item in enumerate(self._copied):
+            key = _cache_key(item)
+            if item.kind == "eml":
+                eml_index = index
+            elif index in sources:
+                total += _size(sources[index])
+            elif key in done:
+                total += done[key].size
+        if eml_index is None or eml_index not in sources:
+            return ""
+        eml_size = _size(sources[eml_index])
+        if eml_size <= max_file and total + eml_size <= max_message:
+            return ""
+        del sources[eml_index]
+        self._update(eml_index, status="skipped", reason="link.skipped.TOO_LARGE")
+        return "link.skipped.TOO_LARGE"
 
     async def _read(self, item: PreflightItem) -> UploadSource | bytes:
         if item.kind == "eml":
@@ -216,6 +255,10 @@ class LinkRun:
                 raise
             return None
         return CloudLink(name=att.name, url=content.url) if content.url else None
+
+
+def _size(source: UploadSource | bytes) -> int:
+    return len(source) if isinstance(source, bytes) else source.size
 
 
 def _cache_key(item: PreflightItem) -> str:

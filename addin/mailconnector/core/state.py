@@ -226,6 +226,7 @@ class LinkOutcome:
     verified: bool  # counts and sizes match what was sent
     skipped: tuple[str, ...] = ()  # attachments Outlook did not hand over
     mismatch: tuple[str, ...] = ()  # names of files whose stored size differs
+    eml_skipped: str = ""  # why the original .eml was not stored (a translation key), if it was not
 
     @property
     def already_linked(self) -> bool:

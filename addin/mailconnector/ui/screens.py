@@ -586,6 +586,7 @@ def receipt_screen(outcome: LinkOutcome, t: Translator) -> El:
           if outcome.files else None),
         h("li", None, t.plural("receipt.links", len(outcome.links))) if outcome.links else None,
         h("li", None, t.t("receipt.eml", size=t.size(outcome.eml_size))) if outcome.eml_size is not None else None,
+        h("li", None, t.t("receipt.eml_skipped", reason=t.t(outcome.eml_skipped))) if outcome.eml_skipped else None,
     ]
     checks = []
     if outcome.verified:

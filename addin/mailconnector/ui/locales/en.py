@@ -202,6 +202,7 @@ TEXTS: dict[str, str] = {
     "link.skipped.UNSUPPORTED": "Outlook cannot hand over this kind of attachment",
     "link.skipped.UNAVAILABLE": "Outlook could not provide this attachment",
     "link.skipped.ITEM_CHANGED": "The mail changed while it was being read",
+    "link.skipped.TOO_LARGE": "Larger than the CRM accepts",
     "link.skipped.OLD_HOST": "This Outlook cannot hand over attachments",
     # --- receipt -----------------------------------------------------------------------------------
     "receipt.linked": "Linked to {module} {record}",
@@ -216,6 +217,7 @@ TEXTS: dict[str, str] = {
     "receipt.links.one": "1 cloud file kept as a link",
     "receipt.links.other": "{count} cloud files kept as links",
     "receipt.eml": "Original message (.eml): {size}",
+    "receipt.eml_skipped": "Original message (.eml) not stored: {reason}",
     "receipt.verified": "Checked: the CRM holds every attachment with the size it was sent.",
     "receipt.mismatch": "The CRM does not hold these as they were sent: {names}",
     "receipt.skipped": "Not copied, because Outlook did not hand them over: {names}",

@@ -207,6 +207,7 @@ TEXTS: dict[str, str] = {
     "link.skipped.UNSUPPORTED": "Outlook non può fornire questo tipo di allegato",
     "link.skipped.UNAVAILABLE": "Outlook non ha potuto fornire questo allegato",
     "link.skipped.ITEM_CHANGED": "La mail è cambiata mentre veniva letta",
+    "link.skipped.TOO_LARGE": "Più grande di quanto il CRM accetti",
     "link.skipped.OLD_HOST": "Questo Outlook non può fornire gli allegati",
     # --- ricevuta ----------------------------------------------------------------------------------
     "receipt.linked": "Collegata a {module} {record}",
@@ -222,6 +223,7 @@ TEXTS: dict[str, str] = {
     "receipt.links.one": "1 file nel cloud conservato come link",
     "receipt.links.other": "{count} file nel cloud conservati come link",
     "receipt.eml": "Messaggio originale (.eml): {size}",
+    "receipt.eml_skipped": "Messaggio originale (.eml) non salvato: {reason}",
     "receipt.verified": "Verificato: il CRM contiene ogni allegato con la dimensione con cui è stato inviato.",
     "receipt.mismatch": "Il CRM non contiene questi file come sono stati inviati: {names}",
     "receipt.skipped": "Non copiati, perché Outlook non li ha forniti: {names}",
