@@ -177,6 +177,24 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+class BackgroundLoop:
+    """An event loop in a thread of its own, so that many hypothesis examples share one signed-in
+    client (a sign-in costs a password hash, a new client a TLS context)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="reliability-loop", daemon=True)
+        self._thread.start()
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 120) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
 def unique_message_id(tag: str) -> str:
     return f"<rel-{tag}-{uuid.uuid4().hex}@reliability.invalid>"
 
