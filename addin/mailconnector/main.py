@@ -1,6 +1,6 @@
 """Browser entry point of the task pane (runs under Pyodide only; index.html calls `start()`).
 
-Wires Office (the mail host), the CRM client (fetch transport), the core `App` and the DOM `View`.
+Wires Office (the bridge), the CRM client (fetch transport), the core `App` and the DOM `View`.
 Importing this module imports everything the pane runs, and has no effect on the page: no module
 of the package holds a JS object at import time, so that a memory snapshot can be taken after the
 imports. JS objects are created in `start()` and later.
@@ -19,12 +19,15 @@ from mailconnector.core.app import App
 from mailconnector.crm import CrmClient
 from mailconnector.crm.transport import FetchTransport
 from mailconnector.crm.urls import CrmUrl
+from mailconnector.office.bridge import ItemHandle, OfficeBridge, RoamingPreferences
+from mailconnector.office.errors import OfficeError
+from mailconnector.office.item_data import build_snapshot
 from mailconnector.ui.i18n import Translator
-from mailconnector.ui.office_host import LocalTokenStore, OfficeHost, RoamingPreferences
+from mailconnector.ui.token_store import LocalTokenStore
 from mailconnector.ui.view import View
 from mailconnector.version import VERSION
 
-_running: dict[str, Any] = {}  # keeps the pane's objects alive (and reachable when debugging)
+_running: dict[str, Any] = {}  # keeps the pane's objects and tasks alive (and reachable when debugging)
 
 
 def make_client(url: CrmUrl) -> CrmClient:
@@ -33,55 +36,73 @@ def make_client(url: CrmUrl) -> CrmClient:
 
 def start() -> None:
     """Called once by index.html: boot in the background, return at once."""
-    _running["boot"] = asyncio.ensure_future(_boot())
+    _spawn(_boot())
 
 
 async def _boot() -> None:
     root = js.document.getElementById("app")
     try:
-        host = OfficeHost()
-        in_outlook = await host.ready()
-        translator = Translator(host.display_language() if in_outlook else str(js.navigator.language))
-        _apply_theme(host)
-        app = App(
-            host=host,
-            make_client=make_client,
-            preferences=RoamingPreferences(host),
-            tokens=LocalTokenStore(),
-        )
+        bridge = OfficeBridge()
+        in_outlook = await bridge.ready()
+        translator = Translator(bridge.display_language() if in_outlook else str(js.navigator.language))
+        _apply_theme(bridge)
+        app = App(host=bridge, make_client=make_client, preferences=RoamingPreferences(bridge),
+                  tokens=LocalTokenStore())
         view = View(app, translator, VERSION)
-        _running.update(host=host, app=app, view=view)
+        _running.update(bridge=bridge, app=app, view=view)
         view.mount()
-        mail = await host.read_mail() if in_outlook else None
+        mail = await bridge.read_mail() if in_outlook else None
         app.start(mail)
         root.setAttribute("data-state", "ready")
         root.setAttribute("aria-busy", "false")
         js.performance.mark("mc:ready")
         if in_outlook:
-            host.on_item_changed(lambda: _spawn(_item_changed(host, app)))
-            host.on_theme_changed(lambda: _apply_theme(host))
+            await _follow_host(bridge, app, mail)
     except Exception:
         traceback.print_exc(file=sys.stderr)
         root.setAttribute("data-state", "failed")
         root.setAttribute("aria-busy", "false")
 
 
+async def _follow_host(bridge: OfficeBridge, app: App, shown: Any) -> None:
+    """Pinned pane and theme events. A switch made while the pane was starting is caught up with."""
+    try:
+        await bridge.on_item_changed(lambda handle: _spawn(_item_changed(bridge, app, handle)))
+        await bridge.on_theme_changed(lambda _theme: _apply_theme(bridge))
+    except OfficeError:
+        traceback.print_exc(file=sys.stderr)  # the pane still works for the mail it opened with
+    current = bridge.capture(read_body=False)
+    if (current is None) != (shown is None) or (current is not None and not bridge.is_current(shown)):
+        _spawn(_item_changed(bridge, app, bridge.capture()))
+
+
 def _spawn(coro: Any) -> None:
+    tasks: set[asyncio.Task[Any]] = _running.setdefault("tasks", set())
     task = asyncio.ensure_future(coro)
-    _running.setdefault("tasks", set()).add(task)
-    task.add_done_callback(_running["tasks"].discard)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
 
 
-async def _item_changed(host: OfficeHost, app: App) -> None:
-    """A pinned pane switched mail. Only the newest switch counts (a burst of clicks shows the last)."""
+async def _item_changed(bridge: OfficeBridge, app: App, handle: ItemHandle | None) -> None:
+    """A pinned pane switched mail (captured by the bridge at the event). Only the newest counts."""
     generation = _running["item_generation"] = _running.get("item_generation", 0) + 1
-    mail = await host.read_mail()
+    if handle is None:
+        app.item_changed(None)
+        return
+    try:
+        body = await bridge.read_body(handle)
+    except OfficeError as error:
+        if error.reason == "ITEM_CHANGED":
+            return  # yet another mail was selected: its own event follows
+        raise
     if generation == _running["item_generation"]:
-        app.item_changed(mail)
+        app.item_changed(
+            build_snapshot(handle.fields, body_html=body.html, body_text=body.text, mailbox_user=handle.mailbox_user)
+        )
 
 
-def _apply_theme(host: OfficeHost) -> None:
-    dark = host.dark_theme()
+def _apply_theme(bridge: OfficeBridge) -> None:
+    dark = bridge.dark_theme()
     html = js.document.documentElement
     if dark is None:
         html.removeAttribute("data-theme")
