@@ -24,7 +24,11 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for module_name in COMMANDS.values():
+    args_in = sys.argv[1:] if argv is None else argv
+    # Import only the command asked for (setup runs `vendor` on every start; it should not pay for
+    # the servers' imports); all of them for --help or an unknown command.
+    chosen = [COMMANDS[args_in[0]]] if args_in and args_in[0] in COMMANDS else list(COMMANDS.values())
+    for module_name in chosen:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
