@@ -344,8 +344,7 @@ def suggestion_row(s: Suggestion, choice: RecordChoice, t: Translator) -> El:
     return h(
         "li",
         None,
-        h("button", {"type": "button", "class": "record", "data-action": "pick-suggestion", "data-id": s.id,
-                     "aria-label": t.t("record.pick", module=module, record=s.label)},
+        h("button", {"type": "button", "class": "record", "data-action": "pick-suggestion", "data-id": s.id},
           h("span", {"class": "record-top"}, h("span", {"class": "record-title"}, s.label),
             h("span", {"class": "badge"}, module)),
           h("span", {"class": "record-meta"}, " · ".join(details))),
@@ -372,15 +371,13 @@ def suggestions_section(state: AppState, t: Translator) -> El:
 
 
 def result_row(r: RecordSummary, choice: RecordChoice, t: Translator) -> El:
-    module = decisions.module_label(choice.modules, r.module)
     details = [d for d in (r.number and t.t("record.number", number=r.number), r.account_label
                            if r.account_label != r.label else None, r.email,
                            r.owner_name and t.t("record.owner", owner=r.owner_name)) if d]
     return h(
         "li",
         None,
-        h("button", {"type": "button", "class": "record", "data-action": "pick-record", "data-id": r.id,
-                     "aria-label": t.t("record.pick", module=module, record=r.label)},
+        h("button", {"type": "button", "class": "record", "data-action": "pick-record", "data-id": r.id},
           h("span", {"class": "record-top"}, h("span", {"class": "record-title"}, r.label)),
           h("span", {"class": "record-meta"}, " · ".join(details))),
     )

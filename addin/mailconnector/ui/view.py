@@ -103,7 +103,7 @@ _FOCUS = {
     "preflight": ("[data-action='link']:not([disabled])", ".title"),
     "linking": (".title",),
     "receipt": (".receipt-title .title",),
-    "record": ("#mc-query:not([disabled])", "#mc-suggestions .record"),
+    "record": ("#mc-query:not([disabled])",),
 }
 
 
@@ -118,6 +118,7 @@ class View:
         self._tree: tuple[Node, ...] | None = None
         self._focus_key: tuple[str, bool] | None = None
         self._problem_key: object = None
+        self._focus_pending = False
         self._proxies: list[Any] = []
 
     # --- rendering ----------------------------------------------------------------------------------------
@@ -146,19 +147,15 @@ class View:
         if key != self._focus_key:
             self._focus_key = key
             self._problem_key = problem
-            if state.reauth is not None:
-                self._focus("#mc-reauth-password", "#mc-reauth-code")
-            elif state.screen == "connect":
-                url = _js(js.document.getElementById("mc-url"))
-                user = _js(js.document.getElementById("mc-username"))
-                if url is not None and not url.value:
-                    url.focus()
-                elif user is not None and not user.value:
-                    user.focus()
-                else:
-                    self._focus("button[type='submit']")
+            self._focus_pending = True
+        if self._focus_pending:
+            # the screen's first field may appear a moment later (modules still loading): keep trying
+            # until it does, unless the user has put the focus somewhere themselves meanwhile
+            active = _js(js.document.activeElement)
+            if active is None or active.isSameNode(js.document.body) or not self.root.contains(active):
+                self._focus_pending = not self._focus_first(state)
             else:
-                self._focus(*_FOCUS.get(state.screen, ()))
+                self._focus_pending = False
             return
         if problem != self._problem_key:
             self._problem_key = problem
@@ -171,12 +168,28 @@ class View:
                         field.focus()
                         break
 
-    def _focus(self, *selectors: str) -> None:
+    def _focus_first(self, state: AppState) -> bool:
+        if state.reauth is not None:
+            return self._focus("#mc-reauth-password", "#mc-reauth-code")
+        if state.screen == "connect":
+            url = _js(js.document.getElementById("mc-url"))
+            user = _js(js.document.getElementById("mc-username"))
+            if url is not None and not url.value:
+                url.focus()
+                return True
+            if user is not None and not user.value:
+                user.focus()
+                return True
+            return self._focus("button[type='submit']")
+        return self._focus(*_FOCUS.get(state.screen, ()))
+
+    def _focus(self, *selectors: str) -> bool:
         for selector in selectors:
             target = _js(self.root.querySelector(selector))
             if target is not None:
                 target.focus()
-                return
+                return True
+        return False
 
     # --- events -------------------------------------------------------------------------------------------------
     def _listen(self) -> None:

@@ -153,7 +153,6 @@ TEXTS: dict[str, str] = {
     "modules.none": "Your CRM user may not link mails to any module.",
     "record.number": "No. {number}",
     "record.owner": "Owner: {owner}",
-    "record.pick": "Choose {module} {record}",
     # --- preflight ---------------------------------------------------------------------------------
     "preflight.title": "Link this mail",
     "preflight.to": "to {module}",

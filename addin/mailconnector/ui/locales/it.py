@@ -157,7 +157,6 @@ TEXTS: dict[str, str] = {
     "modules.none": "Il tuo utente del CRM non può collegare mail a nessun modulo.",
     "record.number": "N. {number}",
     "record.owner": "Assegnato a: {owner}",
-    "record.pick": "Scegli {module} {record}",
     # --- prima del collegamento --------------------------------------------------------------------
     "preflight.title": "Collega questa mail",
     "preflight.to": "a {module}",
