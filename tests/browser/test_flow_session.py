@@ -33,6 +33,22 @@ def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDri
     flow.open(json=flow_mail(first, "Prima mail", JOHN), displayLanguage="it-IT")
     flow.sign_in(crm.url.removeprefix("http://"), "marco", "marco123")
     page.select_option("#mc-module", "Accounts")
+
+    # --- a company marco may see but not write to (Accounts are public read-only): the CRM refuses ------------
+    page.fill("#mc-query", "Rossi Costruzioni")
+    page.locator("#mc-results .record").first.click()
+    flow.screen("preflight")
+    page.click("[data-action='link']")
+    alert = page.locator(".screen [role='alert']")
+    alert.wait_for(timeout=20_000)
+    assert alert.inner_text().startswith(t.t("error.ACCESS_DENIED"))
+    assert "You may not link mails to this record" in alert.inner_text()  # the CRM's own words, as text
+    assert stored(crm, "messages", first) == []
+    flow.shots("error-access-denied", t.language)
+    page.click("[data-action='back-to-record']")
+    flow.screen("record")
+    assert page.input_value("#mc-module") == "Accounts"
+
     page.locator("#mc-suggestions .record").first.click()
     flow.screen("preflight")
 

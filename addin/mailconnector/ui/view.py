@@ -147,7 +147,8 @@ class View:
         if key != self._focus_key:
             self._focus_key = key
             self._problem_key = problem
-            self._focus_pending = True
+            self._focus_pending = not self._focus_first(state)
+            return
         if self._focus_pending:
             # the screen's first field may appear a moment later (modules still loading): keep trying
             # until it does, unless the user has put the focus somewhere themselves meanwhile
