@@ -7,6 +7,7 @@
  *   - language reloads the page (Outlook's display language is fixed per session); theme switches live.
  * Mail text is always inserted with textContent: a hostile subject shows as written.
  * Page parameters: ?lang=en-US|it-IT &theme=light|dark &mail=<fixture file name>
+ *   &crm=<CRM URL>: pre-fills the pane's CRM address for a first visit (as if remembered before).
  */
 (function () {
   "use strict";
@@ -227,8 +228,25 @@
     });
   }
 
+  // The simulated host keeps the add-in's roaming settings in this origin's localStorage (its own key):
+  // a first visit gets the CRM address the demo command started, so a newcomer only types a login.
+  function prefillCrm() {
+    var crm = params.get("crm");
+    if (!crm) return;
+    var key = "OfficeSim.roamingSettings";
+    try {
+      var settings = JSON.parse(localStorage.getItem(key) || "{}");
+      if (settings.mailconnector) return;
+      settings.mailconnector = JSON.stringify({ url: crm, username: "", module: "" });
+      localStorage.setItem(key, JSON.stringify(settings));
+    } catch (e) {
+      /* storage disabled: the user types the address */
+    }
+  }
+
   function start() {
     setUp();
+    prefillCrm();
     var preset = first.slice(-5) === ".json" ? "json" : "eml";
     var query = new URLSearchParams({ lang: lang, theme: theme });
     query.set(preset, "/dev/fixtures/" + first);

@@ -32,7 +32,7 @@ def test_mini_outlook_switches_mail_and_links_a_dropped_eml(demo_page: Page, sit
     page = demo_page
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{site.url}/dev/outlook.html?lang=en-US")
+    page.goto(f"{site.url}/dev/outlook.html?lang=en-US&crm={crm.url}")
     page.wait_for_selector("body[data-ready='true']", timeout=BOOT_TIMEOUT_MS)
     pane = page.frame_locator("#ol-pane")
     pane.locator("#app[data-state='ready']").wait_for(timeout=BOOT_TIMEOUT_MS)
@@ -43,7 +43,9 @@ def test_mini_outlook_switches_mail_and_links_a_dropped_eml(demo_page: Page, sit
     assert page.locator("#ol-reading h2").inner_text() == first_subject
     assert pane.locator("#mail-subject").inner_text() == first_subject
 
-    pane.locator("#mc-url").fill(crm.url.removeprefix("http://"))
+    # the demo command's CRM is already filled in: a newcomer types a demo login only
+    assert pane.locator("#mc-url").input_value() == crm.url
+    assert pane.locator("#mc-username").evaluate("e => e === document.activeElement")
     pane.locator("#mc-username").fill("anna")
     pane.locator("form[data-form='connect'] button[type='submit']").click()
     pane.locator("#mc-password").fill("anna123")
