@@ -825,7 +825,9 @@
   }
 
   function encodeWordIfNeeded(asciiForm, text) {
-    if (/^[\x20-\x7e]*$/.test(text)) return asciiForm;
+    // Plain ASCII goes as is, unless it looks like an encoded word: a sending program must encode
+    // such text (RFC 2047 section 5), or the reader would decode what the sender wrote literally.
+    if (/^[\x20-\x7e]*$/.test(text) && text.indexOf("=?") < 0) return asciiForm;
     return "=?utf-8?B?" + base64Encode(utf8Encoder.encode(text)) + "?=";
   }
 
