@@ -3,7 +3,11 @@ downloaded and compiled once), a fresh page per test with the origin's storage c
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import subprocess
+import tarfile
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.browser.pane import PaneDriver
 from tests.conftest import RunningSite
+from tests.support.processes import ROOT
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +76,24 @@ def harness(shared_context: BrowserContext, site: RunningSite) -> Iterator[Pyodi
     page.wait_for_selector("body[data-harness='ready']", state="attached", timeout=60_000)
     yield PyodideHarness(page)
     page.close()
+
+
+# --- axe-core, the accessibility checker (from npm, pinned and integrity-checked, like the runtime) -----------
+AXE_VERSION = "4.14.1"
+AXE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+TOOLS = ROOT / ".vendor" / "test-tools"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    tarball = TOOLS / f"axe-core-{AXE_VERSION}.tgz"
+    if not tarball.exists():
+        TOOLS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", f"axe-core@{AXE_VERSION}", "--silent"], cwd=TOOLS, check=True, timeout=300,
+                       capture_output=True)
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+    assert digest == AXE_INTEGRITY, "axe-core tarball does not match the pinned integrity"
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        return member.read().decode()

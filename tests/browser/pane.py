@@ -164,3 +164,22 @@ class Flow:
 
     def text(self, selector: str) -> str:
         return self.page.locator(selector).inner_text()
+
+
+def audit(flow: Flow, axe_source: str, where: str) -> list[dict[str, Any]]:
+    """Serious and critical violations on the current screen, in both themes."""
+    page = flow.page
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source)  # evaluated by the test driver: not subject to the pane's CSP
+    found: list[dict[str, Any]] = []
+    before = page.locator("html").get_attribute("data-theme") or "light"
+    for theme in (before, "dark" if before == "light" else "light", before):
+        page.evaluate("theme => OfficeSim.configure({theme})", theme)
+        page.wait_for_function("t => document.documentElement.dataset.theme === t", arg=theme)
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        found += [
+            {"where": f"{where}/{theme}", "id": v["id"], "impact": v["impact"],
+             "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result if v["impact"] in ("serious", "critical")
+        ]
+    return found

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Route
 
 from mailconnector.ui.i18n import Translator
-from tests.browser.pane import Flow, PaneDriver
+from tests.browser.pane import Flow, PaneDriver, audit
 from tests.conftest import RunningCrm, RunningSite
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def licence(crm: RunningCrm) -> Iterator[RunningCrm]:
 
 @pytest.mark.parametrize("language", ["en-US", "it-IT"])
 def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence: RunningCrm, site: RunningSite,
-                                                        language: str) -> None:
+                                                        language: str, axe_source: str) -> None:
     crm = licence
     t = Translator(language)
     flow = Flow(pane)
@@ -85,6 +85,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     assert flow.text("#mc-gate-title") == t.t("gate.licence_inactive.title")
     assert t.t("gate.licence_inactive.body", installation="ACME CRM") in flow.text(".gate")
     flow.shots("gate-licence-inactive", t.language)
+    violations = audit(flow, axe_source, "gate")
     crm.admin("licence", "set", "--state", "active", "--expires", "2020-01-31")
     page.click("[data-action='retry-gate']")
     page.wait_for_selector("[data-gate='licence_expired']")
@@ -113,6 +114,7 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     assert flow.text("#app h1") == t.t("otp.title")
     assert page.locator("#mc-code").get_attribute("autocomplete") == "one-time-code"
     flow.shots("otp", t.language)
+    violations += audit(flow, axe_source, "otp")
     page.fill("#mc-code", "000000" if _DemoTotp(GIULIA_SECRET).now() != "000000" else "111111")
     page.click("form[data-form='otp'] button[type='submit']")
     assert problem() == t.t("error.OTP_INVALID")
@@ -124,4 +126,5 @@ def test_connect_errors_gate_screens_and_one_time_code(pane: PaneDriver, licence
     stored = json.dumps(flow.storage())
     assert "giulia123" not in stored
 
+    assert violations == []  # axe-core: no serious or critical violation on the gate and code screens
     assert pane.page_errors == [] and pane.csp_violations() == [] and flow.dialogs == []

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from mailconnector.ui.i18n import Translator
-from tests.browser.pane import Flow, PaneDriver
+from tests.browser.pane import Flow, PaneDriver, audit
 from tests.browser.test_flow_main import flow_mail
 from tests.conftest import RunningCrm
 
@@ -25,7 +25,8 @@ def stored(crm: RunningCrm, what: str, message_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDriver, crm: RunningCrm) -> None:
+def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDriver, crm: RunningCrm,
+                                                                   axe_source: str) -> None:
     t = Translator("it-IT")
     flow = Flow(pane)
     page = flow.page
@@ -61,6 +62,7 @@ def test_session_revoked_mid_link_then_pinned_switch_during_a_link(pane: PaneDri
     assert page.locator(".screen").is_hidden()
     assert page.evaluate("document.activeElement.id") == "mc-reauth-password"
     flow.shots("reauth", t.language)
+    assert audit(flow, axe_source, "reauth") == []
     page.fill("#mc-reauth-password", "wrong")
     page.click("form[data-form='reauth'] button[type='submit']")
     page.wait_for_selector("form[data-form='reauth'] [role='alert']")
