@@ -93,6 +93,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def build_site(out: Path, *, dev: bool = True, base_url: str | None = None) -> None:
+    """`python -m server build` in its own process, as a user runs it (the build drives a headless
+    Chromium for the boot snapshot, which cannot share this process with Playwright's sync API)."""
+    args = ["build", "--out", str(out)] + (["--dev"] if dev else []) + (["--base-url", base_url] if base_url else [])
+    subprocess.run(python_module("server", *args), cwd=ROOT, check=True, timeout=600)
+
+
 @dataclass
 class RunningSite:
     """The built add-in (dev build: simulated Office host, sample mails) served by `python -m server serve`."""
@@ -103,10 +110,8 @@ class RunningSite:
 
 
 def start_site(tmp: Path, *, dev: bool = True) -> RunningSite:
-    from server.build import build
-
     out = tmp / "dist"
-    build(out, dev=dev)
+    build_site(out, dev=dev)
     port = free_port()
     proc = ServerProcess(
         python_module("server", "serve", "--no-build", "--root", str(out), "--port", str(port)),

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Route
 
-from server.build import OFFICE_JS_CDN, build
+from server.build import OFFICE_JS_CDN
+from tests.conftest import build_site
 from tests.support.processes import ROOT, ServerProcess, free_port, python_module
 
 SIMULATED_HOST = ROOT / "addin" / "dev" / "office-sim.js"
@@ -21,7 +22,7 @@ def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     tmp = tmp_path_factory.mktemp("prod")
     port = free_port()
     out = tmp / "dist"
-    build(out, dev=False, base_url="https://addin.example.com/")
+    build_site(out, dev=False, base_url="https://addin.example.com/")
     proc = ServerProcess(
         python_module("http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)), tmp / "http.log"
     )
