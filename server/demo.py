@@ -7,6 +7,7 @@ in var/) and the pane's server, prints the URLs and the demo logins, and runs un
 from __future__ import annotations
 
 import argparse
+import logging
 import subprocess
 import sys
 import time
@@ -52,6 +53,7 @@ def demo_logins(db: Path) -> str:
 
 def _run_command(args: argparse.Namespace) -> int:
     configure_logging()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the start-up polls are not news
     out = Path(args.out).resolve()
     t0 = time.monotonic()
     # The manifest in the build keeps its HTTPS sideloading URL: Office refuses plain HTTP add-ins.
@@ -62,7 +64,8 @@ def _run_command(args: argparse.Namespace) -> int:
     crm_url = f"http://{args.host}:{args.crm_port}"
     pane = f"http://{args.host}:{args.port}"
     mini_outlook = out / "dev" / "outlook.html"
-    entry = f"{pane}/dev/outlook.html" if mini_outlook.exists() else f"{pane}/index.html"
+    # ?crm= pre-fills the pane's CRM address on a first visit: a newcomer types only a demo login.
+    entry = f"{pane}/dev/outlook.html?crm={crm_url}" if mini_outlook.exists() else f"{pane}/index.html"
     print(
         "\n".join(
             [
