@@ -115,3 +115,45 @@ def test_harness_reports_python_errors(harness: PyodideHarness) -> None:
     with pytest.raises(PyodideError) as err:
         harness.run("async def main():\n    raise ValueError('boom')\n")
     assert err.value.name == "ValueError"
+
+
+def test_timeouts_and_cancellation_abort_the_fetch(harness: PyodideHarness, crm: RunningCrm) -> None:
+    import httpx
+
+    # The CRM holds each mcstatus answer 3 s (test-mode fault), longer than the client's 0.5 s timeout.
+    armed = httpx.post(f"{crm.url}/_test/faults", json={"operation": "mcstatus", "fault": "delay", "seconds": 3,
+                                                        "times": 0}, timeout=10)
+    assert armed.status_code == 200
+    try:
+        result = harness.run(
+            CLIENT
+            + """
+import asyncio, time
+from mailconnector.crm.errors import CrmError
+from mailconnector.crm.retry import NO_RETRY
+
+async def main():
+    c = client(timeouts={"mcstatus": 0.5}, retry=NO_RETRY)
+    started = time.monotonic()
+    try:
+        await c.status()
+        timed_out = "no error"
+    except CrmError as exc:
+        timed_out = exc.code
+    waited = time.monotonic() - started
+    # A call cancelled by the pane (a newer search, a closed screen) stops at once.
+    task = asyncio.ensure_future(client(retry=NO_RETRY).status())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    try:
+        await task
+        cancelled = False
+    except asyncio.CancelledError:
+        cancelled = True
+    return {"code": timed_out, "gave_up_before_the_answer": waited < 2.5, "cancelled": cancelled}
+""",
+            CRM=crm.url,
+        )
+    finally:
+        httpx.delete(f"{crm.url}/_test/faults", timeout=10)
+    assert result == {"code": "TIMEOUT", "gave_up_before_the_answer": True, "cancelled": True}
