@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.root).resolve() if args.root else None, Path(args.compare).resolve() if args.compare else None
     ) as site:
         progress(f"site built and served at {site.url} ({time.monotonic() - t0:.0f} s)")
-        samples = boot.run_boot(site.url, modes, args.runs, progress, targets=targets, primes=args.primes)
+        bases = {"": site.url, "before": site.compare_url}
+        samples = boot.run_boot(bases, modes, args.runs, progress, targets=targets, primes=args.primes)
     results = report.summarise(samples, runs=args.runs, label=args.label)
     json_path, md_path = report.write(results, Path(args.results))
     print(md_path.read_text())

@@ -8,6 +8,7 @@ performance timeline (relative to navigation start), so polling does not blur th
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.chromium import js_heap_used, launch, open_instrumented, renderer_rss
 
@@ -37,9 +39,10 @@ BARE_IMPORTS = Target(
 )
 # Variants of the pane for the fast-boot comparison (bench/FAST-BOOT.md); not measured by default.
 PANE_PLAIN = Target("pane_plain", "pane, loader's plain boot (no snapshot)", "/index.html?mc-boot=plain", "mc:ready")
+PANE_HTTP = Target("pane_http", "pane, snapshot from the HTTP cache only", "/index.html?mc-boot=http", "mc:ready")
 PANE_PYSCRIPT = Target("pane_pyscript", "pane, snapshot through PyScript", "/bench-pyscript.html", "mc:ready")
-BEFORE = Target("before", "pane, earlier build (--compare)", "/before/index.html", "mc:ready")
-TARGETS = (PANE, BARE, BARE_IMPORTS, PANE_PLAIN, PANE_PYSCRIPT, BEFORE)
+BEFORE = Target("before", "pane, earlier build (--compare)", "/index.html", "mc:ready")  # on its own server
+TARGETS = (PANE, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PYSCRIPT, PANE_PLAIN, BEFORE)
 DEFAULT_TARGETS = (PANE, BARE, BARE_IMPORTS)
 
 TIMELINE_JS = """mark => {
@@ -55,7 +58,9 @@ TIMELINE_JS = """mark => {
 }"""
 
 
-def measure_once(context: BrowserContext, profile: Path, base_url: str, target: Target) -> dict[str, Any]:
+def measure_once(
+    context: BrowserContext, profile: Path, base_url: str, target: Target, *, settle: bool = False
+) -> dict[str, Any]:
     page, cdp, wire = open_instrumented(context)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -78,6 +83,11 @@ def measure_once(context: BrowserContext, profile: Path, base_url: str, target: 
             "renderer_rss_bytes": renderer_rss(profile),
             "page_errors": errors,
         }
+        if settle and "mc:snapshot-restored" in timeline["marks"]:
+            # A pane stays open after it starts; its loader then stores Cache Storage copies for the next
+            # start (once per build). Closing the page at once would measure a pane nobody uses.
+            with contextlib.suppress(PlaywrightTimeoutError):
+                page.wait_for_function("performance.getEntriesByName('mc:cache-stored').length > 0", timeout=8000)
     finally:
         cdp.detach()
         page.close()
@@ -87,10 +97,12 @@ def measure_once(context: BrowserContext, profile: Path, base_url: str, target: 
 Progress = Callable[[str], None]
 
 
-def measure_or_record(context: BrowserContext, profile: Path, base_url: str, target: Target) -> dict[str, Any]:
+def measure_or_record(
+    context: BrowserContext, profile: Path, base_url: str, target: Target, *, settle: bool = False
+) -> dict[str, Any]:
     """One load; a load that fails or times out is kept as a failed sample instead of ending the run."""
     try:
-        return measure_once(context, profile, base_url, target)
+        return measure_once(context, profile, base_url, target, settle=settle)
     except Exception as exc:  # any failure of one load is a result to report
         return {"failed": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}", "page_errors": [], "marks": {}}
 
@@ -100,7 +112,7 @@ def _describe(sample: dict[str, Any]) -> str:
 
 
 def run_cold(
-    pw: Playwright, base_url: str, targets: tuple[Target, ...], runs: int, progress: Progress
+    pw: Playwright, bases: dict[str, str], targets: tuple[Target, ...], runs: int, progress: Progress
 ) -> dict[str, list[dict[str, Any]]]:
     """Each run in a brand-new profile: empty HTTP cache, no compiled-code cache."""
     samples: dict[str, list[dict[str, Any]]] = {t.key: [] for t in targets}
@@ -110,7 +122,7 @@ def run_cold(
             try:
                 context = launch(pw, profile)
                 try:
-                    sample = measure_or_record(context, profile, base_url, target)
+                    sample = measure_or_record(context, profile, bases.get(target.key, bases[""]), target)
                 finally:
                     context.close()
             finally:
@@ -121,7 +133,7 @@ def run_cold(
 
 
 def run_warm(
-    pw: Playwright, base_url: str, targets: tuple[Target, ...], runs: int, progress: Progress, primes: int = 2
+    pw: Playwright, bases: dict[str, str], targets: tuple[Target, ...], runs: int, progress: Progress, primes: int = 2
 ) -> dict[str, list[dict[str, Any]]]:
     """One persistent profile, primed (HTTP cache filled, V8/wasm code caches written); every run
     opens a new page, as Outlook opens a new pane frame."""
@@ -132,10 +144,10 @@ def run_warm(
         try:
             for _ in range(primes):
                 for target in targets:
-                    measure_or_record(context, profile, base_url, target)
+                    measure_or_record(context, profile, bases.get(target.key, bases[""]), target, settle=True)
             for i in range(runs):
                 for target in targets:
-                    sample = measure_or_record(context, profile, base_url, target)
+                    sample = measure_or_record(context, profile, bases.get(target.key, bases[""]), target, settle=True)
                     samples[target.key].append(sample)
                     progress(f"warm {i + 1}/{runs} {target.key}: {_describe(sample)}")
         finally:
@@ -146,17 +158,18 @@ def run_warm(
 
 
 def run_boot(
-    base_url: str,
+    bases: dict[str, str],
     modes: tuple[str, ...],
     runs: int,
     progress: Progress,
-    targets: tuple[Target, ...] = TARGETS,
+    targets: tuple[Target, ...] = DEFAULT_TARGETS,
     primes: int = 2,
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """`bases` maps a target key to the server it is loaded from; "" is the default server."""
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
     with sync_playwright() as pw:
         if "warm" in modes:
-            results["warm"] = run_warm(pw, base_url, targets, runs, progress, primes=primes)
+            results["warm"] = run_warm(pw, bases, targets, runs, progress, primes=primes)
         if "cold" in modes:
-            results["cold"] = run_cold(pw, base_url, targets, runs, progress)
+            results["cold"] = run_cold(pw, bases, targets, runs, progress)
     return results

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -48,26 +48,17 @@ def add_bench_pages(out: Path, runtime_prefix: str) -> None:
         (out / "bench-pyscript.html").write_text(index.replace(entry.group(0), core))
 
 
-def add_compared_build(out: Path, other: Path) -> None:
-    """An earlier build under /before/ of the same site (every path in a build is relative)."""
-    shutil.copytree(
-        other,
-        out / "before",
-        ignore=shutil.ignore_patterns("before", "bench", "bench-pyscript.html"),
-        dirs_exist_ok=True,
-    )
-
-
 @dataclass
 class BenchSite:
     """A built add-in served on 127.0.0.1 for the duration of a `with` block."""
 
     workdir: Path
     prebuilt: Path | None = None  # serve this build folder as it is (A/B experiments) instead of building
-    compare: Path | None = None  # an earlier build, served under /before/
+    compare: Path | None = None  # an earlier build, served by a second server at compare_url
+    compare_url: str = ""
     url: str = ""
     root: Path | None = None
-    _proc: subprocess.Popen[bytes] | None = None
+    _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _own_workdir: bool = False
 
     @classmethod
@@ -87,25 +78,31 @@ class BenchSite:
             out = self.workdir / "dist"
             runtime_prefix = build(out, dev=True).runtime_prefix
         add_bench_pages(out, runtime_prefix)
-        if self.compare is not None:
-            add_compared_build(out, self.compare)
         self.root = out
+        self.url = self._serve(out)
+        if self.compare is not None:
+            # Its own server at its own root, so that its hashed paths get the same caching as ours.
+            self.compare_url = self._serve(self.compare)
+        return self
+
+    def _serve(self, root: Path) -> str:
         port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        log = (self.workdir / "site.log").open("ab")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--no-build", "--root", str(out), "--port", str(port)],
+        url = f"http://127.0.0.1:{port}"
+        log = (self.workdir / f"site-{port}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--no-build", "--root", str(root), "--port", str(port)],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        self._procs.append(proc)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"bench: the static server exited with {self._proc.returncode}")
+            if proc.poll() is not None:
+                raise RuntimeError(f"bench: the static server exited with {proc.returncode}")
             try:
-                if httpx.get(f"{self.url}/index.html", timeout=2).status_code == 200:
-                    return self
+                if httpx.get(f"{url}/index.html", timeout=2).status_code == 200:
+                    return url
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
@@ -115,12 +112,13 @@ class BenchSite:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(10)
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

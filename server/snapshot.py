@@ -284,10 +284,9 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         interpreter=f"{folder}/boot.mjs",
         snapshot=snapshot_made,
         modules=[f"{folder}/pane.mjs", f"{folder}/boot.mjs", f"{folder}/module.mjs", f"{pyodide}/pyodide.asm.mjs"],
-        fetches=[
-            *(f"{folder}/{n}" for n in ("snapshot.bin", "files.bin", SO_NAME) if n in contents),
-            *(f"{pyodide}/{n}" for n in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")),
-        ],
+        # Not the files boot.mjs reads from Cache Storage (snapshot, sources, main wasm): on every start
+        # but the first, a preload would decode them from the HTTP cache for nothing.
+        fetches=[f"{folder}/{SO_NAME}", *(f"{pyodide}/{n}" for n in ("python_stdlib.zip", "pyodide-lock.json"))],
     )
 
 

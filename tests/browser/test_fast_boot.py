@@ -8,6 +8,7 @@ can fail must end in a working pane through the plain boot.
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -27,10 +28,11 @@ def marks(page: Page) -> set[str]:
 
 
 def boot_folder(site: RunningSite) -> str:
-    """runtime/<hash>/boot, as index.html names it."""
+    """runtime/<hash>/boot, where index.html's entry module lives."""
     html = httpx.get(f"{site.url}/index.html").text
-    start = html.index("./runtime/", html.index("/boot/snapshot.bin") - 40)
-    return html[start + 2 : html.index("/boot/snapshot.bin")] + "/boot"
+    entry = re.search(r'data-pyscript="\./(runtime/[0-9a-f]+/boot)/pane\.mjs"', html)
+    assert entry, "index.html does not start the pane through the loader"
+    return entry.group(1)
 
 
 def test_the_pane_starts_from_the_snapshot_without_installing_any_wheel(pane: PaneDriver) -> None:
@@ -84,6 +86,40 @@ def test_the_pane_still_starts_when_the_snapshot_cannot_be_restored(
     assert any("restoring the Python snapshot failed" in w for w in warnings), warnings
     # The plain boot installed the packages from the add-in's own wheels.
     assert any("/pydantic_core-" in u and u.endswith(WHEEL) for u in pane.requests)
+    assert pane.page_errors == []
+
+
+def test_later_starts_read_the_snapshot_from_cache_storage_and_survive_a_bad_copy(pane: PaneDriver) -> None:
+    page = pane.page
+    pane.open()
+    pane.wait_ready()
+    assert not any(m.startswith("mc:cache-hit") for m in marks(page))
+    # The first start stores decoded copies once the pane is up; the next start reads them.
+    page.wait_for_function("performance.getEntriesByName('mc:cache-stored').length > 0", timeout=30_000)
+    pane.open()
+    pane.wait_ready()
+    seen = marks(page)
+    assert {"mc:cache-hit:snapshot.bin", "mc:cache-hit:pyodide.asm.wasm", "mc:snapshot-restored"} <= seen
+
+    # A damaged copy: that start falls back to the plain boot and throws the copy away ...
+    damaged = page.evaluate(
+        """async () => {
+          const [name] = (await caches.keys()).filter(n => n.startsWith('mail-connector-boot/'));
+          const cache = await caches.open(name);
+          const url = (await cache.keys()).map(r => r.url).find(u => u.endsWith('/snapshot.bin'));
+          await cache.put(url, new Response(new Uint8Array(4096)));
+          return name;
+        }"""
+    )
+    pane.open()
+    pane.wait_ready()
+    assert "mc:plain-boot" in marks(page)
+    assert damaged not in page.evaluate("caches.keys()")
+    # ... so the one after it restores the snapshot from the network again.
+    pane.open()
+    pane.wait_ready()
+    seen = marks(page)
+    assert "mc:snapshot-restored" in seen and not any(m.startswith("mc:cache-hit") for m in seen)
     assert pane.page_errors == []
 
 
