@@ -344,6 +344,19 @@ def assert_receipt_matches(outcome: LinkOutcome, mail: MailFiles) -> None:
     assert outcome.eml_size == len(mail.eml)
 
 
+async def assert_receipt_byte_equal(client: CrmClient, mail: MailFiles) -> None:
+    """mcreceipt, read back from the CRM's storage: every attachment and the .eml with their SHA-256."""
+    links = await client.lookup(mail.mail.effective_message_id())
+    assert len({link.message for link in links}) == 1, links
+    receipt = await client.receipt(links[0].message)
+    assert {(a.filename, a.size, a.sha256) for a in receipt.attachments} == {
+        (n, len(d), sha(d)) for n, d in mail.files.items()
+    }
+    assert receipt.eml is not None and (receipt.eml.size, receipt.eml.sha256) == (len(mail.eml), sha(mail.eml))
+    body = mail.mail.body_text or ""
+    assert (receipt.body_text_bytes, receipt.body_text_sha256) == (len(body.encode()), sha(body.encode()))
+
+
 def write_artifact(name: str, data: object) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name

@@ -26,6 +26,7 @@ from tests.reliability.support import (
     arm,
     armed,
     assert_nothing_half_stored,
+    assert_receipt_byte_equal,
     assert_receipt_matches,
     assert_stored_once,
     inspect,
@@ -74,6 +75,7 @@ def test_killed_between_chunks_the_same_upload_resumes_after_the_restart(own_crm
             outcome = await linking_run(client, mail, MARIO, on_progress=on_progress).run()
             assert outcome.created and outcome.linked
             assert_receipt_matches(outcome, mail)
+            await assert_receipt_byte_equal(client, mail)
 
     run(go())
     assert killed_at and crm.kills >= 1
@@ -123,6 +125,7 @@ def test_killed_during_a_chunk_and_down_for_long_the_retry_completes_the_same_li
             outcome = await linking_run(client, mail, MARIO, cache=cache).run()
             assert outcome.created
             assert_receipt_matches(outcome, mail)
+            await assert_receipt_byte_equal(client, mail)
 
     run(try_again())
     assert reused == {"att-0"}  # the small file finished before the crash and was not sent again
@@ -160,6 +163,7 @@ def test_an_mclink_answer_lost_after_commit_then_try_again_stores_nothing_new(
             outcome = await linking_run(client, mail, MARIO, cache=cache).run()  # "Try again"
             assert (outcome.created, outcome.linked) == (False, False)
             assert_receipt_matches(outcome, mail)
+            await assert_receipt_byte_equal(client, mail)
 
     run(go())
     assert_stored_once(crm, mail)

@@ -20,6 +20,7 @@ from tests.reliability.support import (
     TICKET,
     RestartableCrm,
     assert_nothing_half_stored,
+    assert_receipt_byte_equal,
     assert_receipt_matches,
     assert_stored_once,
     device_name,
@@ -65,6 +66,7 @@ def test_session_revoked_between_the_uploads_and_the_link_signs_in_again_and_lin
             outcome = await linking_run(client, mail, MARIO, on_progress=on_progress).run()
             assert outcome.created and outcome.linked
             assert_receipt_matches(outcome, mail)
+            await assert_receipt_byte_equal(client, mail)
 
     run(go())
     assert renewals == ["saving"]  # asked once, at the link, and the link went on with the same uploads
@@ -115,6 +117,7 @@ def test_pane_closed_mid_upload_leaves_nothing_visible_and_linking_again_complet
             outcome = await linking_run(client, mail, TICKET, cache=UploadCache()).run()
             assert outcome.created and outcome.linked
             assert_receipt_matches(outcome, mail)
+            await assert_receipt_byte_equal(client, mail)
 
     run(open_again())
     assert_stored_once(crm, mail)
@@ -148,6 +151,7 @@ def test_pane_closed_while_mclink_is_on_its_way_then_reopened_ends_with_one_mess
         async with await signed_in(crm, "anna") as client:
             outcome = await linking_run(client, mail, MARIO).run()
             assert_receipt_matches(outcome, mail)
+            await assert_receipt_byte_equal(client, mail)
 
     run(open_again())
     assert_stored_once(crm, mail)
