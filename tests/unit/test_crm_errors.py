@@ -203,6 +203,20 @@ def test_answers_that_are_not_a_vtenext_envelope(response: httpx.Response, cls: 
     assert error.http_status in (None, response.status_code)
 
 
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, text="not json {"),
+        httpx.Response(200, html="<!doctype html><title>Welcome</title>"),
+        httpx.Response(200, json={"hello": "world"}),
+        httpx.Response(302, headers={"location": "https://sso.example.com/"}),
+    ],
+)
+def test_after_discovery_a_broken_answer_is_the_crm_failing_not_a_wrong_address(response: httpx.Response) -> None:
+    fake = FakeCrm().always("mclookup", response)
+    assert type(fail(fake, lambda c: c.lookup("<x@y>"))) is e.CrmProtocolError
+
+
 def test_a_redirect_names_where_it_goes() -> None:
     fake = FakeCrm().always("mcstatus", httpx.Response(302, headers={"location": "https://sso.example.com/"}))
     assert "https://sso.example.com/" in str(fail(fake, lambda c: c.status()))

@@ -167,6 +167,11 @@ def _error_without_envelope(operation: str, response: httpx.Response, body: Any)
         return TooLarge("The request is larger than the server accepts.", **kw)
     if status >= 500 or status in TRANSIENT_HTTP_STATUSES:
         return ServerError(f"The server answered HTTP {status}.", **kw)
+    if operation != "mcstatus":
+        # Discovery (mcstatus) already recognised this CRM: a broken answer later in the session is the
+        # CRM (or a proxy) failing, not a wrong address.
+        return CrmProtocolError(f"The CRM answered {operation} with something that is not a vtenext envelope "
+                                f"(HTTP {status}).", **kw)
     if 300 <= status < 400:
         where = response.headers.get("location", "elsewhere")
         return NotVtenext(f"The address redirects ({status}) to {where}: not the CRM's REST API.", **kw)
