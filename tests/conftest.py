@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.processes import ROOT, ServerProcess, free_port, python_module
 
+pytest_plugins = ["tests.support.browser"]
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last. Playwright's sync API keeps an asyncio loop running in the main

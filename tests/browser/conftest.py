@@ -1,82 +1,15 @@
-"""Browser fixtures: one Chromium and one browser context for the whole run (so the runtime is
-downloaded and compiled once), a fresh page per test with the origin's storage cleared."""
+"""Fixtures of the pane's browser tests (the shared browser fixtures are in tests/support/browser.py)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import subprocess
 import tarfile
-import textwrap
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.pane import PaneDriver
-from tests.conftest import RunningSite
 from tests.support.processes import ROOT
-
-
-@pytest.fixture(scope="session")
-def shared_context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 360, "height": 720})
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def pane_page(shared_context: BrowserContext, site: RunningSite) -> Iterator[Page]:
-    page = shared_context.new_page()
-    cdp = shared_context.new_cdp_session(page)
-    # Storage is per test; the HTTP cache (runtime, wasm) is kept for speed.
-    cdp.send(
-        "Storage.clearDataForOrigin",
-        {"origin": site.url, "storageTypes": "cookies,local_storage,session_storage,indexeddb,cache_storage"},
-    )
-    cdp.detach()
-    yield page
-    page.close()
-
-
-@pytest.fixture
-def pane(pane_page: Page, site: RunningSite) -> PaneDriver:
-    return PaneDriver(pane_page, site.url)
-
-
-class PyodideHarness:
-    """Runs Python inside the pane's runtime (dev build's /test-harness.html) and returns its result."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-
-    def run(self, code: str, **values: object) -> Any:
-        """`code` defines `async def main()`; `values` become globals of the code (JSON-able)."""
-        prelude = "".join(f"{name} = {json.dumps(value)!s}\n" for name, value in values.items())
-        prelude = prelude.replace("true", "True").replace("false", "False").replace("null", "None")
-        answer = json.loads(self.page.evaluate("code => window.mcRun(code)", prelude + textwrap.dedent(code)))
-        if not answer["ok"]:
-            raise PyodideError(answer["error"], answer["message"], answer["traceback"])
-        return answer["result"]
-
-
-class PyodideError(Exception):
-    def __init__(self, name: str, message: str, trace: str) -> None:
-        super().__init__(f"{name}: {message}\n{trace}")
-        self.name = name
-        self.message = message
-
-
-@pytest.fixture(scope="session")
-def harness(shared_context: BrowserContext, site: RunningSite) -> Iterator[PyodideHarness]:
-    page = shared_context.new_page()
-    page.goto(f"{site.url}/test-harness.html")
-    page.wait_for_selector("body[data-harness='ready']", state="attached", timeout=60_000)
-    yield PyodideHarness(page)
-    page.close()
-
 
 # --- axe-core, the accessibility checker (from npm, pinned and integrity-checked, like the runtime) -----------
 AXE_VERSION = "4.14.1"

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from tests.browser.conftest import PyodideError, PyodideHarness
 from tests.conftest import RunningCrm
+from tests.support.browser import PyodideError, PyodideHarness
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,5 @@
 """Fixtures of the reliability suite: a CRM of its own that tests may kill, restart and arm with faults
-(the shared `crm` stays untouched by faults), and the browser fixtures of tests/browser for the pane
-tests of this folder."""
+(the shared `crm` stays untouched by faults)."""
 
 from __future__ import annotations
 
@@ -9,9 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-# The pane and Pyodide-harness fixtures live in tests/browser/conftest.py; imported here so that this
-# folder's browser tests can use them (pytest registers fixtures found in a conftest's namespace).
-from tests.browser.conftest import harness, pane, pane_page, shared_context  # noqa: F401
 from tests.reliability import support
 from tests.reliability.support import RestartableCrm, clear_faults
 

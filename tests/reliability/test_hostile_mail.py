@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.browser.conftest import PyodideHarness
 from tests.browser.pane import Flow, PaneDriver
 from tests.conftest import RunningCrm
 from tests.reliability.support import FIGURES
+from tests.support.browser import PyodideHarness
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -5,53 +5,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import textwrap
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
 
-from tests.conftest import RunningSite
 from tests.sim.conftest import EML_DIR
 from tests.sim.expected import expected_mail
+from tests.support.browser import PyodideHarness
 
 pytestmark = pytest.mark.browser
 
 
-class Harness:
-    def __init__(self, page: Page) -> None:
-        self.page = page
-
-    def run(self, code: str) -> Any:
-        answer = json.loads(self.page.evaluate("code => window.mcRun(code)", textwrap.dedent(code)))
-        assert answer["ok"], answer.get("traceback")
-        return answer["result"]
-
-
-@pytest.fixture(scope="module")
-def harness_page(browser: Browser, site: RunningSite) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{site.url}/test-harness.html")
-    page.wait_for_selector("body[data-harness='ready']", state="attached", timeout=90_000)
-    yield page
-    context.close()
-
-
 @pytest.fixture
-def harness(harness_page: Page) -> Harness:
-    harness_page.evaluate(
+def harness(harness: PyodideHarness) -> PyodideHarness:
+    """The run's Pyodide harness (tests/support/browser.py), with the simulated host set back to defaults."""
+    harness.page.evaluate(
         "() => OfficeSim.configure({maxMailbox: '1.14', staleItemCalls: 'host', failures: {}, delays: {}})"
     )
-    return Harness(harness_page)
+    return harness
 
 
 FIXTURES = sorted(p.name for p in EML_DIR.glob("*.eml"))
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
-def test_snapshot_and_attachments_of_every_fixture(harness: Harness, fixture: str) -> None:
+def test_snapshot_and_attachments_of_every_fixture(harness: PyodideHarness, fixture: str) -> None:
     """What the bridge reads in Pyodide is what Python's email package reads from the same file."""
     harness.page.evaluate("name => OfficeSim.loadEmlUrl('/dev/fixtures/' + name)", fixture)
     result = harness.run(
@@ -113,7 +90,7 @@ def test_snapshot_and_attachments_of_every_fixture(harness: Harness, fixture: st
     assert result["report"] == ["1.14", "en-US", False]
 
 
-def test_missing_message_id_and_item_attachments(harness: Harness) -> None:
+def test_missing_message_id_and_item_attachments(harness: PyodideHarness) -> None:
     harness.page.evaluate("() => OfficeSim.loadEmlUrl('/dev/fixtures/missing-message-id.eml')")
     first = harness.run(
         """
@@ -144,7 +121,7 @@ def test_missing_message_id_and_item_attachments(harness: Harness) -> None:
     assert second == [["item", "eml", "Ordine 5521 confermato"]]
 
 
-def test_a_switch_mid_read_keeps_the_old_snapshot_and_refuses_old_calls(harness: Harness) -> None:
+def test_a_switch_mid_read_keeps_the_old_snapshot_and_refuses_old_calls(harness: PyodideHarness) -> None:
     harness.page.evaluate("() => OfficeSim.loadEmlUrl('/dev/fixtures/several-attachments.eml')")
     result = harness.run(
         """
@@ -187,7 +164,7 @@ def test_a_switch_mid_read_keeps_the_old_snapshot_and_refuses_old_calls(harness:
     }
 
 
-def test_old_host_and_refused_attachment(harness: Harness) -> None:
+def test_old_host_and_refused_attachment(harness: PyodideHarness) -> None:
     harness.page.evaluate(
         """async () => { await OfficeSim.loadEmlUrl('/dev/fixtures/several-attachments.eml');
                          OfficeSim.configure({failures: {'campione.png': 9054}}); }"""
@@ -229,7 +206,7 @@ def test_old_host_and_refused_attachment(harness: Harness) -> None:
     assert old == ["1.5", "OLD_HOST", False]
 
 
-def test_roaming_settings_round_trip(harness: Harness) -> None:
+def test_roaming_settings_round_trip(harness: PyodideHarness) -> None:
     result = harness.run(
         """
         from mailconnector.core.ports import Remembered
