@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     t0 = time.monotonic()
     with BenchSite.temporary(
-        Path(args.root).resolve() if args.root else None, Path(args.compare).resolve() if args.compare else None
+        Path(args.root).resolve() if args.root else None,
+        Path(args.compare).resolve() if args.compare else None,
+        micropython="mpy_worker" in wanted,
     ) as site:
         progress(f"site built and served at {site.url} ({time.monotonic() - t0:.0f} s)")
         bases = {"": site.url, "before": site.compare_url}

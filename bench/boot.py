@@ -30,6 +30,7 @@ class Target:
     title: str
     path: str
     ready_mark: str
+    then_mark: str | None = None  # a later milestone, waited for and stored as `then` (ms)
 
 
 PANE = Target("pane", "Mail Connector pane", "/index.html", "mc:ready")
@@ -41,8 +42,15 @@ BARE_IMPORTS = Target(
 PANE_PLAIN = Target("pane_plain", "pane, loader's plain boot (no snapshot)", "/index.html?mc-boot=plain", "mc:ready")
 PANE_HTTP = Target("pane_http", "pane, snapshot from the HTTP cache only", "/index.html?mc-boot=http", "mc:ready")
 PANE_PYSCRIPT = Target("pane_pyscript", "pane, snapshot through PyScript", "/bench-pyscript.html", "mc:ready")
+MPY_WORKER = Target(
+    "mpy_worker",
+    "prototype: MicroPython UI + Pyodide worker (UI usable)",
+    "/bench/mpy.html",
+    "bench:ready",
+    then_mark="bench:worker-ready",
+)
 BEFORE = Target("before", "pane, earlier build (--compare)", "/index.html", "mc:ready")  # on its own server
-TARGETS = (PANE, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PYSCRIPT, PANE_PLAIN, BEFORE)
+TARGETS = (PANE, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PYSCRIPT, PANE_PLAIN, MPY_WORKER, BEFORE)
 DEFAULT_TARGETS = (PANE, BARE, BARE_IMPORTS)
 
 TIMELINE_JS = """mark => {
@@ -72,12 +80,20 @@ def measure_once(
             polling=50,
             timeout=READY_TIMEOUT_MS,
         )
+        if target.then_mark:
+            page.wait_for_function(
+                "mark => performance.getEntriesByName(mark).length > 0",
+                arg=target.then_mark,
+                polling=50,
+                timeout=READY_TIMEOUT_MS,
+            )
         timeline: dict[str, Any] = page.evaluate(TIMELINE_JS, target.ready_mark)
         # Memory as it settles, not as it peaks: buffers the boot has let go of are collected first.
         cdp.send("HeapProfiler.collectGarbage")
         sample = {
             **{k: timeline[k] for k in ("first_paint", "first_contentful_paint", "ready", "dom_content_loaded")},
             "marks": timeline["marks"],
+            "then": timeline["marks"].get(target.then_mark) if target.then_mark else None,
             **wire.as_dict(),
             "js_heap_used_bytes": js_heap_used(cdp),
             "renderer_rss_bytes": renderer_rss(profile),

@@ -27,6 +27,7 @@ METRICS = (
     ("decoded_bytes", "bytes decoded", "bytes"),
     ("renderer_rss_bytes", "renderer memory (RSS)", "bytes"),
     ("js_heap_used_bytes", "JS heap used", "bytes"),
+    ("then", "later milestone (then_mark)", "ms"),
 )
 
 
@@ -118,6 +119,12 @@ def to_markdown(results: dict[str, Any]) -> str:
                 f"{_fmt(m['renderer_rss_bytes'], 'bytes')} | {_fmt(m['js_heap_used_bytes'], 'bytes')} |"
             )
         lines.append("")
+        for key, m in med.items():
+            if m.get("then") is not None:
+                lines += [
+                    f"{titles.get(key, key)}: its worker answered a call into the app at {_fmt(m['then'], 'ms')}.",
+                    "",
+                ]
         pane = med.get("pane", {})
         frame, ready = pane.get("first_paint"), pane.get("ready")
         if frame is not None and ready is not None:

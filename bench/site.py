@@ -30,16 +30,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def add_bench_pages(out: Path, runtime_prefix: str) -> None:
+def add_bench_pages(out: Path, runtime_prefix: str, *, micropython: bool = False) -> None:
     """Copy the baseline pages into the build, pointing them at the build's hashed runtime, and write
     the pane started through PyScript's core instead of the pane's own entry (bench-pyscript.html)."""
     dest = out / "bench"
     dest.mkdir(exist_ok=True)
+    boot = next((p.relative_to(out).as_posix() for p in out.glob("runtime/*/boot")), "")
     for page in sorted(PAGES.iterdir()):
         if not page.is_file():
             continue
-        text = page.read_text().replace("%RUNTIME%", f"../{runtime_prefix}")
+        text = page.read_text().replace("%RUNTIME%", f"../{runtime_prefix}").replace("%BOOT%", f"../{boot}")
         (dest / page.name).write_text(text)
+    if micropython:
+        from bench.micropython import ensure_micropython
+
+        shutil.copytree(ensure_micropython(), dest / "micropython", dirs_exist_ok=True)
     index = (out / "index.html").read_text()
     entry = re.search(r'data-pyscript="([^"]+)"', index)
     if entry and "/pyscript/core.js" not in entry.group(1):
@@ -56,14 +61,18 @@ class BenchSite:
     prebuilt: Path | None = None  # serve this build folder as it is (A/B experiments) instead of building
     compare: Path | None = None  # an earlier build, served by a second server at compare_url
     compare_url: str = ""
+    micropython: bool = False  # the prototype page needs MicroPython (fetched with npm once)
     url: str = ""
     root: Path | None = None
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _own_workdir: bool = False
 
     @classmethod
-    def temporary(cls, prebuilt: Path | None = None, compare: Path | None = None) -> BenchSite:
+    def temporary(
+        cls, prebuilt: Path | None = None, compare: Path | None = None, *, micropython: bool = False
+    ) -> BenchSite:
         site = cls(Path(tempfile.mkdtemp(prefix="mc-bench-")), prebuilt=prebuilt, compare=compare)
+        site.micropython = micropython
         site._own_workdir = True
         return site
 
@@ -77,7 +86,7 @@ class BenchSite:
         else:
             out = self.workdir / "dist"
             runtime_prefix = build(out, dev=True).runtime_prefix
-        add_bench_pages(out, runtime_prefix)
+        add_bench_pages(out, runtime_prefix, micropython=self.micropython)
         self.root = out
         self.url = self._serve(out)
         if self.compare is not None:

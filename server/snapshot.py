@@ -58,9 +58,11 @@ CHROMIUM_ARGS = [
 PACKAGES = ("pydantic", "httpx")  # what the pane imports; their dependencies come from the lock
 HOME = "/home/pyodide"  # Pyodide's working directory, where PyScript unpacks the app
 SO_NAME = "pydantic_core.wasm"  # served as wasm: compressed and typed like the runtime's own
+SO_STUB_NAME = "pydantic_core.dylink.wasm"  # its dylink.0 section alone (see module.mjs)
 # Bump when the snapshot recipe changes in a way the hashed inputs below do not show.
 RECIPE_VERSION = "2"
 MAKE_TIMEOUT_S = 240
+KEEP_SNAPSHOTS = 4  # cached snapshots kept in .vendor/snapshots (newest first)
 
 
 class SnapshotError(Exception):
@@ -108,6 +110,22 @@ def _pydantic_core_so() -> bytes:
     with zipfile.ZipFile(wheel) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".so"))
         return zf.read(name)
+
+
+def dylink_stub(so: bytes) -> bytes:
+    """A wasm file with only the extension's first section, `dylink.0` (memory and table sizes, needed
+    libraries): all Emscripten reads from the bytes it fetches when the module itself is compiled ahead."""
+    size, offset = 0, 9
+    for shift in range(0, 35, 7):
+        byte = so[offset]
+        offset += 1
+        size |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            break
+    name_length = so[offset]
+    if so[:8] != b"\0asm\x01\0\0\0" or so[8] != 0 or so[offset + 1 : offset + 1 + name_length] != b"dylink.0":
+        raise SnapshotError("pydantic-core's extension does not start with a dylink.0 section")
+    return so[: offset + size]
 
 
 def _render(name: str, pyodide_rel: str, build: dict[str, Any] | None = None) -> bytes:
@@ -249,6 +267,7 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         "snapshot": "snapshot.bin" if snapshot_made else None,
         "files": "files.bin",
         "so": SO_NAME,
+        "soStub": SO_STUB_NAME,
         "packages": sorted(json.loads((cached / "report.json").read_text())["loadedPackages"])
         if snapshot_made
         else list(PACKAGES),
@@ -260,6 +279,7 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         "boot.mjs": boot_js,
         "module.mjs": module_js,
         SO_NAME: so,
+        SO_STUB_NAME: dylink_stub(so),
     }
     if snapshot_made:
         contents["snapshot.bin"] = (cached / "snapshot.bin").read_bytes()
@@ -284,9 +304,9 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         interpreter=f"{folder}/boot.mjs",
         snapshot=snapshot_made,
         modules=[f"{folder}/pane.mjs", f"{folder}/boot.mjs", f"{folder}/module.mjs", f"{pyodide}/pyodide.asm.mjs"],
-        # Not the files boot.mjs reads from Cache Storage (snapshot, sources, main wasm): on every start
-        # but the first, a preload would decode them from the HTTP cache for nothing.
-        fetches=[f"{folder}/{SO_NAME}", *(f"{pyodide}/{n}" for n in ("python_stdlib.zip", "pyodide-lock.json"))],
+        # Not the files boot.mjs reads from Cache Storage (snapshot, sources, both wasm modules): on every
+        # start but the first, a preload would decode them from the HTTP cache for nothing.
+        fetches=[f"{pyodide}/{n}" for n in ("python_stdlib.zip", "pyodide-lock.json")],
     )
 
 
@@ -325,6 +345,7 @@ def _make_cached(
         (staging / "report.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         shutil.rmtree(cached, ignore_errors=True)
         staging.rename(cached)
+        _prune_cache(keep=cached)
         print(
             f"build: memory snapshot taken in {time.monotonic() - t0:.0f} s "
             f"({report['snapshotBytes'] / 1e6:.1f} MB, {len(report['modules'])} app modules)"
@@ -332,6 +353,13 @@ def _make_cached(
         return True
     finally:
         shutil.rmtree(work.parent, ignore_errors=True)
+
+
+def _prune_cache(keep: Path, entries: int = KEEP_SNAPSHOTS) -> None:
+    """Every change of the app makes a new snapshot (~50 MB with its compressed copies): keep a few."""
+    done = sorted((p for p in CACHE.iterdir() if (p / "report.json").exists()), key=lambda p: p.stat().st_mtime)
+    for old in [p for p in done if p != keep][: max(0, len(done) - entries)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _app_only_bundle(app_zip: bytes) -> bytes:

@@ -20,7 +20,7 @@ import {
   writeFiles,
 } from "./module.mjs";
 
-/** @type {{snapshot: string|null, files: string, so: string, packages: string[], home: string}} */
+/** @type {{snapshot: string|null, files: string, so: string, soStub: string, packages: string[], home: string}} */
 const BUILD = %BUILD%;
 // Restoring takes well under a second once the bytes are here; a stuck restore must not stop the pane.
 const RESTORE_TIMEOUT_MS = 15_000;
@@ -84,7 +84,8 @@ async function storeForNextStart() {
 const files = fetchBytes(here(BUILD.files));
 let snapshot = BUILD.snapshot && !plainRequested ? fetchBytes(here(BUILD.snapshot)) : null;
 let compiled = snapshot ? WebAssembly.compileStreaming(cachedFetch(`${indexURL}pyodide.asm.wasm`)) : null;
-for (const pending of [files, snapshot, compiled]) {
+let compiledSo = snapshot ? WebAssembly.compileStreaming(cachedFetch(here(BUILD.so))) : null;
+for (const pending of [files, snapshot, compiled, compiledSo]) {
   pending?.catch(() => {}); // failures are handled where they are awaited
 }
 
@@ -146,8 +147,10 @@ async function restore(options) {
   const factory = preloadingModuleFactory(createPyodideModule, here(BUILD.so), {
     heapBytes: snapshotHeapBytes(bytes),
     compiled,
+    compiledSo,
+    soStubURL: BUILD.soStub ? here(BUILD.soStub) : null,
   });
-  compiled = null;
+  compiled = compiledSo = null;
   const pyodide = await withTimeout(
     loadPlainPyodide({ ...options, indexURL, packages: [], _loadSnapshot: bytes, createPyodideModule: factory }),
     RESTORE_TIMEOUT_MS,
@@ -185,7 +188,7 @@ export async function loadPyodide(options = {}) {
       return pyodide;
     } catch (error) {
       console.warn("Mail Connector: restoring the Python snapshot failed; starting Python the slow way.", error);
-      snapshot = compiled = null;
+      snapshot = compiled = compiledSo = null;
       toStore.length = 0;
       globalThis.caches?.delete(CACHE).catch(() => {}); // a bad copy must not fail the next start too
     }

@@ -22,31 +22,56 @@ export const PYDANTIC_CORE_SO =
  *   it in (Pyodide asks for INITIAL_MEMORY, which this build ignores)
  * @param {Promise<WebAssembly.Module>} [restore.compiled] pyodide.asm.wasm, compiled while the snapshot was
  *   downloading: Pyodide itself compiles only once the snapshot is there
+ * @param {Promise<WebAssembly.Module>} [restore.compiledSo] pydantic-core's extension, compiled ahead too
+ * @param {string} [restore.soStubURL] a wasm file holding only the extension's `dylink.0` section: what
+ *   Emscripten reads to place the extension in memory; the instance comes from `compiledSo`
  */
-export function preloadingModuleFactory(createPyodideModule, soURL, { heapBytes = 0, compiled = null } = {}) {
+export function preloadingModuleFactory(
+  createPyodideModule,
+  soURL,
+  { heapBytes = 0, compiled = null, compiledSo = null, soStubURL = null } = {},
+) {
   return async (settings) => {
     const locate = settings.locateFile;
+    const extensionURL = compiledSo && soStubURL ? soStubURL : soURL;
     settings.dynamicLibraries = [PYDANTIC_CORE_SO];
-    settings.locateFile = (name, prefix) => (name === PYDANTIC_CORE_SO ? soURL : locate(name, prefix));
-    const streaming = WebAssembly.instantiateStreaming;
+    settings.locateFile = (name, prefix) => (name === PYDANTIC_CORE_SO ? extensionURL : locate(name, prefix));
+    const { instantiate, instantiateStreaming } = WebAssembly;
     if (compiled && settings.instantiateWasm) {
-      const instantiate = settings.instantiateWasm;
+      const pyodideInstantiate = settings.instantiateWasm;
       settings.instantiateWasm = (imports, receive) => {
         // Pyodide's instantiateWasm adds two imports of its own, then makes exactly one
         // instantiateStreaming call on its own fetch of the same file: answer that call with the module
         // compiled ahead (or, should that have failed, let the call through).
         WebAssembly.instantiateStreaming = async (response, finalImports) => {
-          WebAssembly.instantiateStreaming = streaming;
+          WebAssembly.instantiateStreaming = instantiateStreaming;
           let module;
           try {
             module = await compiled;
           } catch {
-            return streaming(response, finalImports);
+            return instantiateStreaming(response, finalImports);
           }
           Promise.resolve(response).then((r) => r.body?.cancel(), () => {});
-          return { module, instance: await WebAssembly.instantiate(module, finalImports) };
+          return { module, instance: await instantiate(module, finalImports) };
         };
-        return instantiate(imports, receive);
+        return pyodideInstantiate(imports, receive);
+      };
+    }
+    if (extensionURL !== soURL) {
+      // Emscripten instantiates the extension from the bytes it fetched (the stub): answer with the real
+      // module compiled ahead, or compile the real bytes should that have failed.
+      WebAssembly.instantiate = async (source, imports) => {
+        if (!(source instanceof ArrayBuffer || ArrayBuffer.isView(source)) || source.byteLength > 64) {
+          return instantiate(source, imports);
+        }
+        WebAssembly.instantiate = instantiate;
+        let module;
+        try {
+          module = await compiledSo;
+        } catch {
+          module = await WebAssembly.compileStreaming(fetch(soURL));
+        }
+        return { module, instance: await instantiate(module, imports) };
       };
     }
     let module;
@@ -54,7 +79,7 @@ export function preloadingModuleFactory(createPyodideModule, soURL, { heapBytes 
       module = await createPyodideModule(settings);
       performance.mark("mc:wasm-ready");
     } finally {
-      WebAssembly.instantiateStreaming = streaming;
+      Object.assign(WebAssembly, { instantiate, instantiateStreaming });
     }
     if (heapBytes > module.HEAP8.length && !module.growMemory(heapBytes)) {
       throw new Error(`could not grow wasm memory to ${heapBytes} bytes for the snapshot`);
