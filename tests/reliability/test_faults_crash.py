@@ -141,7 +141,7 @@ def test_killed_during_a_chunk_and_down_for_long_the_retry_completes_the_same_li
     [
         ("drop_response", {}, e.NetworkError),
         ("http_500", {"after_commit": True}, e.ServerError),
-        ("malformed_json", {"after_commit": True}, e.NotVtenext),
+        ("malformed_json", {"after_commit": True}, e.CrmProtocolError),
     ],
     ids=["connection-dropped", "500-after-commit", "truncated-json-after-commit"],
 )
