@@ -7,8 +7,9 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from bench import boot, report
+from bench import boot, flows, report
 from bench.site import BenchSite
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -25,6 +26,14 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(t.key for t in boot.DEFAULT_TARGETS),
         help=f"comma-separated, of: {', '.join(t.key for t in boot.TARGETS)} ('before' is added by --compare)",
     )
+    parser.add_argument(
+        "--scenarios",
+        default="boot",
+        help="comma-separated: boot, search, pinned, link (through the pane's UI), crm (the local CRM's own figures)",
+    )
+    parser.add_argument("--link-sizes", default="1,5,20", help="attachment sizes of the link scenario, in MB")
+    parser.add_argument("--link-runs", type=int, default=3, help="links per size")
+    parser.add_argument("--crm-records", type=int, default=100_000, help="Contacts added for the crm scenario")
     parser.add_argument("--compare", help="an earlier dev build to measure next to this one, as target 'before'")
     parser.add_argument("--root", help="serve this existing dev build instead of building one (A/B experiments)")
     parser.add_argument("--label", default="", help="free text stored with the results (e.g. 'before snapshot')")
@@ -40,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare and "before" not in wanted:
         wanted.append("before")
     targets = tuple(by_key[k] for k in wanted)
+    scenarios = tuple(x.strip() for x in args.scenarios.split(",") if x.strip())
+    if not scenarios or set(scenarios) - {"boot", "search", "pinned", "link", "crm"}:
+        parser.error("--scenarios must name some of boot, search, pinned, link, crm")
 
     def progress(line: str) -> None:
         print(f"bench: {line}", flush=True)
@@ -53,9 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         micropython="mpy_worker" in wanted,
     ) as site:
         progress(f"site built and served at {site.url} ({time.monotonic() - t0:.0f} s)")
-        bases = {"": site.url, "before": site.compare_url}
-        samples = boot.run_boot(bases, modes, args.runs, progress, targets=targets, primes=args.primes)
-    results = report.summarise(samples, runs=args.runs, label=args.label)
+        samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        if "boot" in scenarios:
+            bases = {"": site.url, "before": site.compare_url}
+            samples = boot.run_boot(bases, modes, args.runs, progress, targets=targets, primes=args.primes)
+        flow_results = None
+        if set(scenarios) & {"search", "pinned", "link"}:
+            sizes = tuple(int(x) for x in args.link_sizes.split(",") if x.strip())
+            flow_results = flows.run_flows(site, scenarios, args.runs, args.link_runs, sizes, progress)
+        if "crm" in scenarios:
+            from bench import crm
+
+            flow_results = {**(flow_results or {}), "crm_side": crm.run_crm(args.runs, progress, args.crm_records)}
+    results = report.summarise(samples, runs=args.runs, label=args.label, flows=flow_results)
     json_path, md_path = report.write(results, Path(args.results))
     print(md_path.read_text())
     progress(f"wrote {json_path} and {md_path} ({time.monotonic() - t0:.0f} s)")

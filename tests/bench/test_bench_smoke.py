@@ -60,3 +60,51 @@ def test_bench_command_writes_boot_results_for_the_pane_and_its_baseline(tmp_pat
     assert "accepts input / Python ready | ready ÷ bare |" in table
     assert "| Mail Connector pane |" in table
     assert "| bare loadPyodide() |" in table and "| 1.00× |" in table
+
+
+def test_bench_command_measures_search_pinned_switch_link_and_the_crm(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--scenarios",
+            "search,pinned,link,crm",
+            "--runs",
+            "1",
+            "--link-sizes",
+            "1",
+            "--link-runs",
+            "1",
+            "--crm-records",
+            "500",
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    flows = json.loads((tmp_path / "latest.json").read_text())["flows"]
+
+    (search,) = flows["search"]
+    assert search["status"] in ("results", "too_many")
+    # The pane's own request was seen and replayed with plain fetch; the debounce came before it.
+    assert search["baseline_ms"] > 0 and 0 < search["sent_after_ms"] < search["pane_ms"]
+    assert "query" in search["ops"]
+    (pinned,) = flows["pinned"]
+    assert 0 < pinned["header_ms"] <= pinned["suggestions_ms"]
+    assert "mcsuggest" in pinned["ops"]
+    (link,) = flows["link"]
+    assert link["size_mb"] == 1 and link["pane_ms"] > 0 and link["baseline_ms"] > 0
+    assert link["uploads"] >= 2  # the attachment and the .eml, in parts
+    crm = flows["crm_side"]
+    assert crm["search"]["contacts"] > 500
+    assert crm["links"]["links"] == crm["links"]["users"] * 5
+
+    table = (tmp_path / "latest.md").read_text()
+    for title in ("## Search", "## Pinned pane", "## Link", "## The local CRM's own figures"):
+        assert title in table

@@ -1,0 +1,462 @@
+"""Search, link and pinned-switch benchmarks (SPEC §7), driven through the pane's DOM against the local CRM.
+
+Warm persistent profile, signed in once through the pane's own forms. Each figure has its baseline in
+the same page and the same run:
+- search: keystroke (the `input` event) → results rendered, against the very request the pane sent,
+  replayed with plain `fetch` from the page (JSON parsed);
+- link: click on "Link" → receipt shown, for 1, 5 and 20 MB attachments, against uploading the same
+  bytes (the attachment and the original .eml) with plain `fetch` through the same `mcupload`
+  protocol; with the renderer's resident memory and JS heap sampled during the link;
+- pinned switch: `ItemChanged` (the simulated host selects another mail) → the new header and its
+  suggestions rendered, against the CRM's own answer time for those calls.
+
+Times come from the page (`performance.now()`); the CRM calls the pane makes are read from a `fetch`
+wrapper installed before any page script (it records, it does not change a request).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import CDPSession, Page, sync_playwright
+
+from bench.chromium import js_heap_used, launch, renderer_rss
+from bench.site import ROOT, free_port
+
+Progress = Callable[[str], None]
+SCREEN_TIMEOUT_MS = 60_000
+LINK_TIMEOUT_S = 600
+
+FETCH_LOG = """
+(() => {
+  const original = window.fetch;
+  const log = [];
+  Object.defineProperty(window, "__mcFetchLog", { value: log });
+  Object.defineProperty(window, "__mcPlainFetch", { value: original });
+  window.fetch = function (input, init) {
+    const url = input instanceof Request ? input.url : String(input);
+    const op = url.split("?")[0].split("/").pop();
+    const entry = { url, op, start: performance.now(), end: null, index: log.length };
+    const body = init && init.body;
+    if (op === "mcupload" && body && ArrayBuffer.isView(body) && body.byteLength < 4096) {
+      entry.text = new TextDecoder().decode(body); // start and status calls: which file, how big
+    }
+    if (url.includes("/restapi/") && op !== "mcupload") {
+      // A copy of small request bodies (the pane sends bytes), so that the call can be replayed.
+      try {
+        const small = body && ArrayBuffer.isView(body) && body.byteLength < 65536;
+        entry.init = {
+          method: (init && init.method) || "GET",
+          headers: Object.fromEntries(new Headers((init && init.headers) || {})),
+          body: typeof body === "string" ? body : small ? new Uint8Array(body) : null,
+        };
+        entry.text = small ? new TextDecoder().decode(body) : typeof body === "string" ? body : "";
+      } catch (error) {
+        entry.init = null;
+      }
+    }
+    log.push(entry);
+    const pending = original.apply(this, arguments);
+    const done = (failed) => () => { entry.end = performance.now(); entry.failed = failed; };
+    pending.then(done(false), done(true));
+    return pending;
+  };
+})();
+"""
+
+SEARCH_WATCH = """text => {
+  const run = (window.__mcRun = { text, input: null, searching: false, rendered: null, status: null });
+  const query = document.querySelector("#mc-query");
+  query.addEventListener("input", () => { if (run.input === null) run.input = performance.now(); }, { capture: true });
+  const observer = new MutationObserver(() => {
+    const status = document.querySelector("#mc-search-status")?.dataset.status;
+    if (run.input === null || query.value !== text) return;
+    if (status === "searching") run.searching = true;
+    if (run.searching && ["results", "too_many", "none"].includes(status)) {
+      run.rendered = performance.now();
+      run.status = status;
+      observer.disconnect();
+    }
+  });
+  const all = { subtree: true, childList: true, attributes: true, characterData: true };
+  observer.observe(document.querySelector("#app"), all);
+}"""
+
+REPLAY = """async index => {
+  const call = window.__mcFetchLog[index];
+  const start = performance.now();
+  const response = await window.__mcPlainFetch(call.url, call.init);
+  await response.json();
+  return performance.now() - start;
+}"""
+
+REPLAY_ALL = """async indices => {
+  const calls = indices.map((i) => window.__mcFetchLog[i]);
+  const start = performance.now();
+  await Promise.all(calls.map(async (call) => (await window.__mcPlainFetch(call.url, call.init)).json()));
+  return performance.now() - start;
+}"""
+
+PINNED_WATCH = """({ mail, name }) => {
+  const run = (window.__mcRun = { start: null, header: null, suggestions: null });
+  const observer = new MutationObserver(() => {
+    if (run.header === null && document.querySelector("#mail-subject")?.textContent === mail.subject) {
+      run.header = performance.now();
+    }
+    const records = [...document.querySelectorAll("#mc-suggestions .record")].map((e) => e.textContent);
+    if (run.header !== null && records.some((t) => t.includes(name))) {
+      run.suggestions = performance.now();
+      observer.disconnect();
+    }
+  });
+  const all = { subtree: true, childList: true, attributes: true, characterData: true };
+  observer.observe(document.querySelector("#app"), all);
+  run.start = performance.now();
+  OfficeSim.loadJson(mail);
+}"""
+
+LINK_WATCH = """() => {
+  const run = (window.__mcRun = { click: null, receipt: null });
+  document.addEventListener("click", (e) => {
+    if (run.click === null && e.target.closest("[data-action='link']")) run.click = performance.now();
+  }, { capture: true });
+  const observer = new MutationObserver(() => {
+    if (run.click !== null && document.querySelector("#app")?.dataset.screen === "receipt") {
+      run.receipt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.querySelector("#app"), { attributes: true, attributeFilter: ["data-screen"] });
+}"""
+
+# Uploading the same files with plain fetch through the same protocol (mcupload start + chunks).
+PLAIN_UPLOAD = """async ({ crm, files }) => {
+  const session = JSON.parse(localStorage.getItem("mailconnector.session"));
+  const auth = "Basic " + btoa(`${session.username}:${session.token}`);
+  const endpoint = (op) => `${crm}/restapi/v1/vtews/${op}`;
+  const status = await (await window.__mcPlainFetch(endpoint("mcstatus"), { method: "POST" })).json();
+  const chunk = status.data.limits.chunk_bytes;
+  const blobs = [];
+  for (const file of files) blobs.push(new Uint8Array(await (await window.__mcPlainFetch(file.url)).arrayBuffer()));
+  const start = performance.now();
+  for (const [i, file] of files.entries()) {
+    const bytes = blobs[i];
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const begin = await window.__mcPlainFetch(endpoint("mcupload"), {
+      method: "POST", headers: { Authorization: auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        action: "start", filename: file.name, content_type: file.type, size: bytes.length, sha256,
+      }),
+    });
+    const started = await begin.json();
+    if (!started.data) throw new Error(`mcupload start for ${file.name}: ${JSON.stringify(started)}`);
+    const upload = started.data.upload;
+    for (let offset = 0; offset < bytes.length; offset += chunk) {
+      const form = new FormData();
+      form.append("action", "chunk");
+      form.append("upload", upload);
+      form.append("offset", String(offset));
+      form.append("data", new Blob([bytes.subarray(offset, offset + chunk)]));
+      const sent = await window.__mcPlainFetch(endpoint("mcupload"), {
+        method: "POST", headers: { Authorization: auth }, body: form,
+      });
+      if (!sent.ok) throw new Error(`chunk at ${offset}: HTTP ${sent.status}`);
+      await sent.json();
+    }
+  }
+  return performance.now() - start;
+}"""
+
+SENDERS = (
+    ("Mario Rossi", "mario.rossi@example.it"),
+    ("Laura Bianchi", "laura.bianchi@example.org"),
+    ("Paolo Neri", "paolo.neri@example.net"),
+)
+SEARCH_TERMS = ("rossi", "bianchi", "neri", "verdi", "smith", "gallo", "conti", "romano", "marino", "greco")
+
+
+def mail(message_id: str, sender: tuple[str, str], subject: str) -> dict[str, Any]:
+    return {
+        "subject": subject,
+        "from": {"name": sender[0], "address": sender[1]},
+        "to": [{"name": "Anna Rossi", "address": "anna.rossi@acme-crm.example"}],
+        "date": "2024-11-12T10:15:00+01:00",
+        "internetMessageId": message_id,
+        "bodyText": "Buongiorno Anna,\r\nun aggiornamento.\r\n",
+        "attachments": [],
+    }
+
+
+@dataclass
+class Crm:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def start_crm(workdir: Path) -> Crm:
+    port = free_port()
+    log = (workdir / "crm.log").open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server.crm",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            str(workdir / "crm.sqlite3"),
+            "--test-mode",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bench: the local CRM exited with {process.returncode}")
+        try:
+            if httpx.post(f"{url}/restapi/v1/vtews/mcstatus", timeout=2).status_code == 200:
+                return Crm(url, process)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise TimeoutError("bench: the local CRM did not start within 120 s")
+
+
+CALLS = """n => window.__mcFetchLog.slice(n).map((c) => ({
+  url: c.url, op: c.op, start: c.start, end: c.end, index: c.index, text: c.text || "",
+  replayable: Boolean(c.init && c.init.body),
+}))"""
+
+
+def crm_calls(page: Page, since: int, start: float, end: float) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = page.evaluate(CALLS, since)
+    return [c for c in calls if "/restapi/" in c["url"] and c["end"] is not None and start <= c["start"] <= end]
+
+
+def span(calls: list[dict[str, Any]]) -> float | None:
+    """Wall time the CRM calls took together (overlapping calls counted once)."""
+    if not calls:
+        return None
+    intervals: list[tuple[float, float]] = sorted((float(c["start"]), float(c["end"])) for c in calls)
+    total, (lo, hi) = 0.0, intervals[0]
+    for a, b in intervals[1:]:
+        if a > hi:
+            total, lo, hi = total + hi - lo, a, b
+        else:
+            hi = max(hi, b)
+    return total + hi - lo
+
+
+def open_pane(page: Page, site_url: str, sim: dict[str, Any]) -> None:
+    page.add_init_script(f"window.OfficeSimConfig = {json.dumps(sim)};")
+    page.goto(f"{site_url}/index.html")
+    page.wait_for_selector("#app[data-state='ready']", timeout=SCREEN_TIMEOUT_MS)
+
+
+def screen(page: Page, name: str, timeout: int = SCREEN_TIMEOUT_MS) -> None:
+    page.wait_for_selector(f"#app[data-screen='{name}']", timeout=timeout)
+
+
+def sign_in(page: Page, crm: Crm) -> None:
+    screen(page, "connect")
+    page.fill("#mc-url", crm.url.removeprefix("http://"))
+    page.fill("#mc-username", "anna")
+    page.click("form[data-form='connect'] button[type='submit']")
+    screen(page, "password")
+    page.fill("#mc-password", "anna123")
+    page.click("form[data-form='password'] button[type='submit']")
+    screen(page, "record")
+
+
+def run_search(page: Page, runs: int, progress: Progress) -> list[dict[str, Any]]:
+    page.select_option("#mc-module", "Contacts")
+    samples = []
+    for i in range(runs):
+        text = SEARCH_TERMS[i % len(SEARCH_TERMS)]
+        page.fill("#mc-query", "")
+        page.wait_for_timeout(400)  # past the debounce: the pane is idle again
+        since = page.evaluate("window.__mcFetchLog.length")
+        page.evaluate(SEARCH_WATCH, text)
+        page.fill("#mc-query", text)  # one input event, as a paste or the last keystroke
+        page.wait_for_function("() => window.__mcRun.rendered !== null", timeout=SCREEN_TIMEOUT_MS)
+        run = page.evaluate("window.__mcRun")
+        calls = crm_calls(page, since, run["input"], run["rendered"])
+        # "The same query": the rows query (the pane's count(*) and label queries are its own overhead).
+        rows = [c for c in calls if c["op"] == "query" and c["replayable"] and "count(" not in c["text"]]
+        sample: dict[str, Any] = {
+            "text": text,
+            "status": run["status"],
+            "pane_ms": run["rendered"] - run["input"],
+            "ops": [c["op"] for c in calls],
+        }
+        if rows:
+            call = rows[0]
+            sample["op"] = call["op"]
+            sample["sent_after_ms"] = call["start"] - run["input"]  # the debounce, as the pane waited it
+            sample["pane_call_ms"] = call["end"] - call["start"]
+            sample["sent_to_rendered_ms"] = run["rendered"] - call["start"]
+            sample["baseline_ms"] = statistics.median(page.evaluate(REPLAY, call["index"]) for _ in range(3))
+        samples.append(sample)
+        progress(
+            f"search {i + 1}/{runs} {text!r}: {sample['pane_ms']:.0f} ms (fetch {sample.get('baseline_ms', 0):.0f} ms)"
+        )
+    return samples
+
+
+def run_pinned(page: Page, runs: int, progress: Progress) -> list[dict[str, Any]]:
+    samples = []
+    for i in range(runs):
+        sender = SENDERS[i % len(SENDERS)]
+        subject = f"Pinned switch {i} {uuid.uuid4().hex[:8]}"
+        since = page.evaluate("window.__mcFetchLog.length")
+        page.evaluate(
+            PINNED_WATCH, {"mail": mail(f"<pin-{uuid.uuid4().hex}@example.it>", sender, subject), "name": sender[0]}
+        )
+        page.wait_for_function("() => window.__mcRun.suggestions !== null", timeout=SCREEN_TIMEOUT_MS)
+        run = page.evaluate("window.__mcRun")
+        calls = crm_calls(page, since, run["start"], run["suggestions"])
+        crm_ms = span(calls)
+        replay = [c["index"] for c in calls if c["replayable"]]
+        sample = {
+            "header_ms": run["header"] - run["start"],
+            "suggestions_ms": run["suggestions"] - run["start"],
+            "crm_ms": crm_ms,
+            "ops": sorted({c["op"] for c in calls}),
+            # the same calls, all at once, with plain fetch (the CRM's answer time without the pane)
+            "baseline_ms": page.evaluate(REPLAY_ALL, replay) if replay else None,
+        }
+        samples.append(sample)
+        progress(
+            f"pinned {i + 1}/{runs}: header {sample['header_ms']:.0f} ms, suggestions "
+            f"{sample['suggestions_ms']:.0f} ms (CRM {crm_ms or 0:.0f} ms)"
+        )
+        page.wait_for_timeout(300)
+    return samples
+
+
+def run_link(
+    page: Page,
+    cdp: CDPSession,
+    profile: Path,
+    site: Any,
+    crm: Crm,
+    sizes_mb: tuple[int, ...],
+    runs: int,
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    sys.path.insert(0, str(ROOT))
+    from tests.fixtures.make_large import MB, attachment_bytes, build_large_eml
+
+    fixtures = site.root / "dev" / "fixtures"
+    samples = []
+    for size_mb in sizes_mb:
+        raw = f"bench-{size_mb}mb.bin"
+        (fixtures / raw).write_bytes(attachment_bytes(size_mb * MB))
+        for i in range(runs):
+            message_id = f"<bench-link-{uuid.uuid4().hex}@example.org>"
+            name = f"bench-{uuid.uuid4().hex}.eml"
+            (fixtures / name).write_bytes(build_large_eml(size_mb * MB, message_id=message_id))
+            page.evaluate("url => OfficeSim.loadEmlUrl(url)", f"/dev/fixtures/{name}")
+            page.wait_for_function("document.querySelector('#mail-subject')?.textContent.startsWith('Capitolato')")
+            page.locator("#mc-suggestions .record").first.click()  # Laura Bianchi, the sender
+            screen(page, "preflight")
+            page.evaluate("() => window.gc && window.gc()")
+            rss_before, heap_before = renderer_rss(profile), js_heap_used(cdp)
+            rss_peak, heap_peak = rss_before, heap_before
+            page.evaluate(LINK_WATCH)
+            since = page.evaluate("window.__mcFetchLog.length")
+            page.click("[data-action='link']")
+            deadline = time.monotonic() + LINK_TIMEOUT_S
+            while not page.evaluate("window.__mcRun.receipt !== null"):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no receipt after {LINK_TIMEOUT_S} s")
+                rss_peak = max(rss_peak, renderer_rss(profile))
+                heap_peak = max(heap_peak, js_heap_used(cdp))
+                page.wait_for_timeout(100)
+            run = page.evaluate("window.__mcRun")
+            calls = crm_calls(page, since, run["click"], run["receipt"])
+            # The same files the pane sent: the attachment, and the .eml when the pane uploaded it too.
+            starts = [c["text"] for c in calls if c["op"] == "mcupload" and "start" in c["text"]]
+            files = [
+                {
+                    "url": f"{site.url}/dev/fixtures/{raw}",
+                    "name": "capitolato-1.bin",
+                    "type": "application/octet-stream",
+                }
+            ]
+            if any("rfc822" in text or ".eml" in text for text in starts):
+                files.append(
+                    {"url": f"{site.url}/dev/fixtures/{name}", "name": "message.eml", "type": "message/rfc822"}
+                )
+            baseline = page.evaluate(PLAIN_UPLOAD, {"crm": crm.url, "files": files})
+            sample = {
+                "size_mb": size_mb,
+                "pane_ms": run["receipt"] - run["click"],
+                "baseline_ms": baseline,
+                "uploads": sum(1 for c in calls if c["op"] == "mcupload"),
+                "files_uploaded": len(starts),
+                "eml_uploaded": len(files) == 2,
+                "rss_growth_bytes": rss_peak - rss_before,
+                "js_heap_peak_bytes": heap_peak,
+                "largest_attachment_bytes": size_mb * MB,
+            }
+            samples.append(sample)
+            progress(
+                f"link {size_mb} MB {i + 1}/{runs}: {sample['pane_ms']:.0f} ms (fetch upload {baseline:.0f} ms), "
+                f"renderer +{sample['rss_growth_bytes'] / 1e6:.0f} MB"
+            )
+            (fixtures / name).unlink()
+    return samples
+
+
+def run_flows(
+    site: Any, scenarios: tuple[str, ...], runs: int, link_runs: int, sizes_mb: tuple[int, ...], progress: Progress
+) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="mc-bench-flows-"))
+    crm = start_crm(workdir)
+    results: dict[str, Any] = {"crm": crm.url}
+    try:
+        with sync_playwright() as pw:
+            profile = workdir / "profile"
+            context = launch(pw, profile)
+            try:
+                page = context.new_page()
+                page.add_init_script(FETCH_LOG)
+                cdp = context.new_cdp_session(page)
+                cdp.send("Performance.enable")
+                first = mail(f"<bench-first-{uuid.uuid4().hex}@example.it>", SENDERS[0], "Benchmark")
+                open_pane(page, site.url, {"json": first})
+                sign_in(page, crm)
+                if "search" in scenarios:
+                    results["search"] = run_search(page, runs, progress)
+                if "pinned" in scenarios:
+                    results["pinned"] = run_pinned(page, runs, progress)
+                if "link" in scenarios:
+                    results["link"] = run_link(page, cdp, profile, site, crm, sizes_mb, link_runs, progress)
+            finally:
+                context.close()
+    finally:
+        crm.process.terminate()
+        crm.process.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
