@@ -259,8 +259,9 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         RECIPE_VERSION.encode(), runtime_prefix.encode(), app, so, module_js, maker_js, ",".join(PACKAGES).encode()
     )[:16]
     cached = CACHE / key
-    snapshot_made = (cached / "report.json").exists()
-    if not snapshot_made and os.environ.get("MC_SNAPSHOT", "1") != "0":
+    wanted = os.environ.get("MC_SNAPSHOT", "1") != "0"
+    snapshot_made = wanted and (cached / "report.json").exists()
+    if wanted and not snapshot_made:
         snapshot_made = _make_cached(out, runtime_prefix, app_rel, so, module_js, maker_js, cached)
 
     build: dict[str, Any] = {
