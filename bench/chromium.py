@@ -12,16 +12,8 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from server.chromium import CHROMIUM, CHROMIUM_ARGS
+
 VIEWPORT = {"width": 360, "height": 720}  # a task pane
 
 

@@ -39,22 +39,13 @@ from typing import Any
 import brotli
 
 from server import vendor
+from server.chromium import CHROMIUM, CHROMIUM_ARGS
 
 log = logging.getLogger("mailconnector.snapshot")
 
 ROOT = Path(__file__).resolve().parents[1]
 LOADER = ROOT / "addin" / "loader"
 CACHE = vendor.VENDOR_DIR / "snapshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PACKAGES = ("pydantic", "httpx")  # what the pane imports; their dependencies come from the lock
 HOME = "/home/pyodide"  # Pyodide's working directory, where PyScript unpacks the app
 SO_NAME = "pydantic_core.wasm"  # served as wasm: compressed and typed like the runtime's own

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.processes import ROOT, ServerProcess, free_port, python_module
 
 pytest_plugins = ["tests.support.browser"]
@@ -77,16 +78,6 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
 
 # --- the add-in's static site and the browser -------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
