@@ -22,8 +22,8 @@ from server.manifest import (
 )
 from tests.support.processes import ROOT, python_module
 
-# In CI the repo is cloned with the shared folder beside it, as here: <repo>/../shared.
-SCHEMA = ROOT.parent / "shared" / "schemas" / "office-addin-manifest" / "OfficeAppManifestV1_1.xsd"
+# Microsoft's manifest schemas, kept in the repository (see tests/schemas/office-addin-manifest/README.md).
+SCHEMA = ROOT / "tests" / "schemas" / "office-addin-manifest" / "OfficeAppManifestV1_1.xsd"
 MANIFEST = ROOT / "manifest.xml"
 
 NS = {
