@@ -13,7 +13,7 @@ lint: setup
 	$(PY) -m mypy addin/mailconnector server
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 bench: setup
 	$(PY) -m bench
