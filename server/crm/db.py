@@ -80,7 +80,7 @@ def is_installed(conn: sqlite3.Connection) -> bool:
 
 def ensure_database(path: Path) -> bool:
     """Create and seed the database on first start. Returns True when it was created now."""
-    from server.crm.schema import create_schema
+    from server.crm.schema import create_schema, upgrade_schema
     from server.crm.seed import seed_demo
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +88,7 @@ def ensure_database(path: Path) -> bool:
     try:
         with write_tx(conn):
             if is_installed(conn):
+                upgrade_schema(conn)
                 return False
             create_schema(conn)
             seed_demo(conn)

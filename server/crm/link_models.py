@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from server.crm.files import SHA256, UPLOAD_ID
 
+MAX_REFERENCES = 200  # a long thread's References header; older ids beyond this add nothing
+
 
 class Address(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -33,11 +35,27 @@ class MessageIn(BaseModel):
     messageid: str = Field(min_length=1, max_length=2000)
     conversation_id: str = Field("", max_length=2000)
     in_reply_to: str = Field("", max_length=2000)
+    references: list[str] = Field(default_factory=list, max_length=MAX_REFERENCES)
 
     @field_validator("subject", "body_html", "body_text", "messageid", "conversation_id", "in_reply_to")
     @classmethod
     def utf8(cls, value: str) -> str:
         return _utf8(value)
+
+    @field_validator("references")
+    @classmethod
+    def reference_ids(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            _utf8(ref)
+            if len(ref) > 2000:
+                raise ValueError("a reference is longer than 2000 characters")
+        return value
+
+    @property
+    def thread_refs(self) -> list[str]:
+        """The Message-IDs this mail answers or follows (In-Reply-To and References), once each."""
+        refs = [r.strip() for r in (*self.references, self.in_reply_to) if r.strip()]
+        return [r for r in dict.fromkeys(refs) if r != self.messageid.strip()]
 
     @field_validator("messageid")
     @classmethod

@@ -92,6 +92,7 @@ def _create_message(call: Call, msg: MessageIn) -> int:
         (crmid, msg.date, json.dumps({"name": msg.sender.name, "address": msg.sender.address}),
          json.dumps(_addresses(list(msg.to))), json.dumps(_addresses(list(msg.cc))),
          msg.body_html, msg.body_text, sanitise_html(msg.body_html)))
+    conn.executemany("INSERT OR IGNORE INTO message_refs VALUES (?, ?)", [(crmid, ref) for ref in msg.thread_refs])
     return crmid
 
 

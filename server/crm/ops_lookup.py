@@ -1,4 +1,4 @@
-"""Component read operations (protocol B.3-B.5): mcmodules, mcsuggest, mclookup."""
+"""Component read operations (protocol B.3-B.5, B.9): mcmodules, mcsuggest, mclookup with thread memory."""
 
 from __future__ import annotations
 
@@ -105,6 +105,64 @@ def mcsuggest(call: Call) -> object:
     return [item[3] for item in found[:MAX_SUGGESTIONS]]
 
 
+MAX_THREAD = 10  # records of earlier mails of the thread, newest first
+MAX_THREAD_REFS = 200
+
+
+def _thread_refs(call: Call, messageid: str) -> list[str]:
+    given = call.params.decoded("references")
+    if given is None:
+        return []
+    if isinstance(given, str):
+        given = [given]
+    if not isinstance(given, list) or not all(isinstance(r, str) for r in given):
+        raise ComponentError("INVALID_REQUEST", "references must be a JSON list of Message-IDs")
+    refs = [r.strip() for r in given if r.strip() and r.strip() != messageid]
+    return list(dict.fromkeys(refs))[-MAX_THREAD_REFS:]  # the newest ids are last
+
+
+def _thread(call: Call, messageid: str, names: dict[int, str]) -> list[dict[str, object]]:
+    """Records (the caller may see) where another mail of the same thread is stored (B.9)."""
+    access, conn = call.access, call.conn
+    refs = _thread_refs(call, messageid)
+    conversation = call.params.text("conversation_id").strip()
+    if not refs and not conversation:
+        return []
+    matches: list[str] = []
+    params: list[object] = []
+    if refs:
+        marks = ", ".join("?" * len(refs))
+        # the mails it answers, and mails that answer the same ones (siblings in the thread)
+        matches.append(f"m.messageid IN ({marks})")
+        matches.append(f"m.crmid IN (SELECT message_id FROM message_refs WHERE ref IN ({marks}))")  # noqa: S608 (placeholders only)
+        params += [*refs, *refs]
+    if conversation:
+        matches.append("m.conversation_id = ?")
+        params.append(conversation)
+    sql = ("SELECT m.crmid AS message_id, m.messageid, m.subject, t.crmid, t.setype, t.label, t.owner_id,"  # noqa: S608
+           " rel.linked_by, rel.linked_at"
+           " FROM mod_messages m JOIN crmentity me ON me.crmid = m.crmid AND me.deleted = 0"
+           " JOIN messages_rel rel ON rel.message_id = m.crmid"
+           " JOIN crmentity t ON t.crmid = rel.crmid AND t.deleted = 0"
+           f" WHERE m.messageid != ? AND ({' OR '.join(matches)})"  # placeholders only, values bound
+           " ORDER BY m.mdate DESC, rel.linked_at DESC, rel.rowid DESC LIMIT 500")
+    rows = conn.execute(sql, (messageid, *params)).fetchall()
+    messages = access.catalog.get("Messages")
+    assert messages is not None
+    thread: list[dict[str, object]] = []
+    for row in rows:
+        meta = access.catalog.get(row["setype"])
+        if meta is None or not access.can_read(meta, row["owner_id"]):
+            continue
+        thread.append({"module": meta.name, "id": ws_id(meta, row["crmid"]), "label": row["label"],
+                       "message": ws_id(messages, row["message_id"]), "messageid": row["messageid"],
+                       "subject": row["subject"], "linked_by": names.get(row["linked_by"], ""),
+                       "linked_at": for_user(row["linked_at"], access.user.time_zone)})
+        if len(thread) == MAX_THREAD:
+            break
+    return thread
+
+
 def mclookup(call: Call) -> object:
     access, conn = call.access, call.conn
     messageid = call.params.text("messageid").strip()
@@ -127,4 +185,4 @@ def mclookup(call: Call) -> object:
         links.append({"module": meta.name, "id": ws_id(meta, row["crmid"]), "label": row["label"],
                       "message": ws_id(messages, row["message_id"]), "linked_by": names.get(row["linked_by"], ""),
                       "linked_at": for_user(row["linked_at"], access.user.time_zone)})
-    return {"links": links}
+    return {"links": links, "thread": _thread(call, messageid, names)}

@@ -179,7 +179,7 @@ def create(call: Call) -> object:
     if meta is None:
         raise WebServiceError(DENIED_NAME)
     if meta.kind != "entity" or not access.module_writable(meta.name):
-        raise WebServiceError(WRITE_DENIED)
+        raise WebServiceError(DENIED)  # vtenext's text when describe says createable: false
     element = call.params.decoded("element")
     if not isinstance(element, dict):
         raise WebServiceError("Invalid element")

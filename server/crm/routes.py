@@ -51,7 +51,7 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     _component("mclogout", mclogout, {}, licensed=False),
     _component("mcmodules", mcmodules, {}),
     _component("mcsuggest", mcsuggest, {"addresses": "encoded"}),
-    _component("mclookup", mclookup, {"messageid": "text"}),
+    _component("mclookup", mclookup, {"messageid": "text", "references": "encoded", "conversation_id": "text"}),
     _component("mcupload", mcupload, {"action": "text", "filename": "text", "content_type": "text", "size": "text",
                                       "sha256": "text", "upload": "text", "offset": "text", "data": "binary"}),
     _component("mclink", mclink, {"target": "text", "message": "encoded", "attachments": "encoded",

@@ -96,6 +96,10 @@ CREATE TABLE message_files (
   position INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('attachment', 'eml')),
   inline INTEGER NOT NULL DEFAULT 0, content_id TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (message_id, document_id));
+-- thread memory (B.9): the Message-IDs a stored mail named in In-Reply-To and References
+CREATE TABLE message_refs (
+  message_id INTEGER NOT NULL REFERENCES crmentity(crmid), ref TEXT NOT NULL, PRIMARY KEY (message_id, ref));
+CREATE INDEX message_refs_ref ON message_refs (ref);
 CREATE TABLE message_external_links (
   message_id INTEGER NOT NULL REFERENCES crmentity(crmid), position INTEGER NOT NULL,
   name TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (message_id, position));
@@ -164,6 +168,21 @@ def module_ddl(mod: ModuleDef) -> list[str]:
     for i, expr in enumerate(MODULE_INDEXES.get(mod.name, ())):
         stmts.append(f"CREATE INDEX {table}_ix{i} ON {table} ({expr})")
     return stmts
+
+
+# Tables added after the first release: created on start in databases made by an older version.
+UPGRADE_DDL = """
+CREATE TABLE IF NOT EXISTS message_refs (
+  message_id INTEGER NOT NULL REFERENCES crmentity(crmid), ref TEXT NOT NULL, PRIMARY KEY (message_id, ref));
+CREATE INDEX IF NOT EXISTS message_refs_ref ON message_refs (ref);
+"""
+
+
+def upgrade_schema(conn: sqlite3.Connection) -> None:
+    """Bring an installed database up to this version (idempotent; inside the caller's transaction)."""
+    for stmt in UPGRADE_DDL.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -104,7 +104,7 @@ def test_lookup_across_users_limited_to_visible_records(crm: RunningCrm, anna: S
     assert mine[0]["message"].startswith("40x") and len(mine[0]["linked_at"]) == 19
     theirs = marco.data("mclookup", messageid=m["messageid"])["links"]
     assert [link["id"] for link in theirs] == ["9x6"]  # 4x3 is anna's private contact
-    assert marco.data("mclookup", messageid=new_messageid()) == {"links": []}
+    assert marco.data("mclookup", messageid=new_messageid()) == {"links": [], "thread": []}  # B.9: always listed
     assert marco.call("mclookup").json()["code"] == "INVALID_REQUEST"
     receipt = marco.data("mcreceipt", message=theirs[0]["message"])
     assert [link["id"] for link in receipt["links"]] == ["9x6"]
@@ -164,7 +164,7 @@ def test_fail_midway_rolls_everything_back(crm: RunningCrm, anna: Session, no_fa
     assert inspect(crm, "messages", messageid=m["messageid"]) == []
     assert inspect(crm, "links", messageid=m["messageid"]) == []
     assert inspect(crm, "documents", messageid=m["messageid"]) == []
-    assert anna.data("mclookup", messageid=m["messageid"]) == {"links": []}
+    assert anna.data("mclookup", messageid=m["messageid"]) == {"links": [], "thread": []}
     uploads = {u["id"]: u for u in inspect(crm, "uploads", user="anna")}
     assert all(f["upload"] in uploads for f in files)  # not consumed: the retry can use them
     retry = anna.data("mclink", target="4x3", message=m, attachments=files)

@@ -187,7 +187,7 @@ def test_create_and_relate_over_rest(sessions: dict[str, Session]) -> None:
     assert sessions["anna"].data("retrieve", id=created["id"])["lastname"] == "Contatto"
     sara = sessions["sara"]
     r = sara.call("create", elementType="Accounts", element={"accountname": "X"})
-    assert r.json()["message"] == "Permission to write is denied"
+    assert r.json()["message"] == "Permission to perform the operation is denied"
     doc = marco.data("create", elementType="Documents", element={"notes_title": "Contract"})
     related = marco.data("relate", id=created["id"], relatelist=[doc["id"]])
     assert related["related"] == [doc["id"]]
