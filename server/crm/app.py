@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import formatdate
+
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -29,6 +32,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 DEFAULT_CSP = "frame-ancestors 'none'"
+# Component answers let the add-in read the CRM's clock (its connection check compares it with the
+# computer's): browsers hide `Date` from cross-origin scripts unless it is exposed.
+COMPONENT_EXPOSE = {"Access-Control-Expose-Headers": "Date"}
+COMPONENT_PATH = "/restapi/v1/vtews/mc"
 
 
 class HeadersMiddleware:
@@ -40,10 +47,16 @@ class HeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        switches = scope["app"].state.crm.switches
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in {**CORS_HEADERS, **SECURITY_HEADERS}.items():
+                # uvicorn's own Date header is off (serve): one Date, from the (test-skewable) clock
+                headers["Date"] = formatdate(time.time() + switches.clock_skew_seconds, usegmt=True)
+                cors = {**CORS_HEADERS, **COMPONENT_EXPOSE} if scope["path"].startswith(COMPONENT_PATH) \
+                    else CORS_HEADERS
+                for name, value in {**(cors if switches.cors else {}), **SECURITY_HEADERS}.items():
                     headers[name] = value
                 if "content-security-policy" not in headers:  # pages set a fuller policy of their own
                     headers["Content-Security-Policy"] = DEFAULT_CSP

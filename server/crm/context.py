@@ -11,6 +11,7 @@ from server.crm.db import Database
 from server.crm.faults import Fault, FaultInjected, Faults
 from server.crm.params import Params
 from server.crm.settings import Settings
+from server.crm.switches import Switches
 
 
 @dataclass
@@ -19,6 +20,7 @@ class AppState:
     db: Database
     catalog: Catalog
     faults: Faults = field(default_factory=lambda: Faults(enabled=False))
+    switches: Switches = field(default_factory=Switches)  # changed only through /_test/mode
 
 
 @dataclass

@@ -82,5 +82,14 @@ class FileStore:
     def read(self, sha256: str) -> bytes:
         return self.stored_path(sha256).read_bytes()
 
+    def remove_stored(self, sha256: str) -> None:
+        """Drop stored bytes (the caller checked that no document uses them)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.stored_path(sha256).unlink()
+
+    def stored(self) -> list[str]:
+        """The SHA-256 of every stored file (test inspection)."""
+        return sorted(p.name for p in self.store.glob("??/*") if SHA256.match(p.name))
+
     def exists(self, sha256: str) -> bool:
         return self.stored_path(sha256).exists()

@@ -146,6 +146,9 @@ def mclink(call: Call) -> object:
         if message_id is None:
             if (req.files or req.eml) and not (staged or eml_upload):  # the message vanished since the check
                 raise ComponentError("INTERNAL_ERROR", "The message changed meanwhile; retry")
+            # an unlink may have dropped unused bytes since they were staged: put them back under the lock
+            for up in [u for _, u in staged] + ([eml_upload] if eml_upload else []):
+                files.keep(up.id, up.sha256)
             message_id = _create_message(call, req.message)
             conn.execute("INSERT INTO messages_rel VALUES (?,?,?,?)", (message_id, target.crmid, uid, stamp))
             for position, (att, up) in enumerate(staged):

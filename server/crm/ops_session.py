@@ -12,7 +12,7 @@ from server.crm.licence import check_licence, load_licence
 from server.crm.security import new_token, token_hash
 from server.crm.timeutil import for_user, later_db, now_db
 
-CAPABILITIES = ["lookup", "suggest", "chunked_upload", "eml", "receipt", "thread"]
+CAPABILITIES = ["lookup", "suggest", "chunked_upload", "eml", "receipt", "thread", "unlink"]
 MAX_DEVICE_NAME = 200
 
 
@@ -24,7 +24,7 @@ def mcstatus(call: Call) -> object:
     s = call.settings
     return {
         "component": "mailconnector",
-        "version": COMPONENT_VERSION,
+        "version": call.state.switches.component_version or COMPONENT_VERSION,
         "crm": {"product": CRM_PRODUCT, "version": CRM_VERSION},
         "capabilities": CAPABILITIES,
         "licence": {"state": lic.effective_state, "installation": lic.installation, "expires": lic.expires},

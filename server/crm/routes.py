@@ -13,6 +13,7 @@ from server.crm.ops_session import mclogin, mclogout, mcstatus
 from server.crm.ops_stock import create, describe, listtypes, loginpwd, query, relate_op, retrieve
 from server.crm.params import ParamKind
 from server.crm.receipt import mcreceipt
+from server.crm.unlinking import mcunlink
 from server.crm.uploads import mcupload
 
 Handler = Callable[[Call], object]
@@ -57,4 +58,5 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     _component("mclink", mclink, {"target": "text", "message": "encoded", "attachments": "encoded",
                                   "eml": "text"}),
     _component("mcreceipt", mcreceipt, {"message": "text"}),
+    _component("mcunlink", mcunlink, {"message": "text", "target": "text"}),
 )}

@@ -2,7 +2,8 @@
 stored, and fault injection for reliability tests (see server.crm.faults).
 
 GET /_test/messages[?messageid=]   GET /_test/links[?messageid=]   GET /_test/documents[?messageid=]
-GET /_test/uploads[?user=]         GET/POST/DELETE /_test/faults
+GET /_test/uploads[?user=]         GET /_test/store (SHA-256 of every stored file)
+GET/POST/DELETE /_test/faults      GET/POST/DELETE /_test/mode (server.crm.switches)
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def _uploads(conn: sqlite3.Connection, q: dict[str, str], files: FileStore) -> o
             for r in conn.execute(sql + " ORDER BY up.created_at, up.id", params)]
 
 
+def _store(conn: sqlite3.Connection, q: dict[str, str], files: FileStore) -> object:
+    return files.stored()
+
+
 def _inspect(reader: Callable[[sqlite3.Connection, dict[str, str], FileStore], object]) -> Callable[..., object]:
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.crm
@@ -104,11 +109,28 @@ async def faults(request: Request) -> Response:
     return JSONResponse({"faults": state.faults.list()})
 
 
+async def mode(request: Request) -> Response:
+    state: AppState = request.app.state.crm
+    if request.method == "DELETE":
+        state.switches.reset()
+    elif request.method == "POST":
+        try:
+            spec = json.loads(await request.body())
+            if not isinstance(spec, dict):
+                raise ValueError("a JSON object is expected")
+            state.switches.update(spec)
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": f"bad mode: {exc}"}, status_code=400)
+    return JSONResponse(state.switches.describe())
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_test/messages", _inspect(_messages)),
         Route("/_test/links", _inspect(_links)),
         Route("/_test/documents", _inspect(_documents)),
         Route("/_test/uploads", _inspect(_uploads)),
+        Route("/_test/store", _inspect(_store)),
         Route("/_test/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_test/mode", mode, methods=["GET", "POST", "DELETE"]),
     ]
