@@ -145,6 +145,10 @@ class FakeClient:
         }
         self.uploads: dict[str, bytes] = {}
         self.linked: list[tuple[str, LinkMessage, list[LinkAttachment | CloudLink], str | None]] = []
+        # What the fake CRM holds, written at link time from the uploads (the receipt reads it back);
+        # `corrupt` changes what is stored, per file name, ".eml", "body_html" or "body_text".
+        self.held: dict[str, Any] = {}
+        self.corrupt: dict[str, Callable[[bytes], bytes]] = {}
         self.valid_tokens: set[str] = set()
         self.closed = False
 
@@ -270,7 +274,10 @@ class FakeClient:
     def _default_link(self, target: str, message: LinkMessage, attachments: Sequence[Any] = (),
                       eml: Any = None) -> LinkResult:
         first = not any(t == target and m.messageid == message.messageid for t, m, _, _ in self.linked)
-        self.linked.append((target, message, list(attachments), eml.upload if isinstance(eml, UploadState) else eml))
+        eml_id = eml.upload if isinstance(eml, UploadState) else eml
+        self.linked.append((target, message, list(attachments), eml_id))
+        if not self.held:
+            self._hold(message, attachments, eml_id)
         return LinkResult.model_validate({
             "message": "40x1", "created": first, "linked": first, "documents": [],
             "target": {"module": "Contacts", "id": target, "label": "Mario Rossi",
@@ -282,16 +289,37 @@ class FakeClient:
         result: LinkResult = await self._authenticated("link", target, message, attachments, eml)
         return result
 
+    def _stored(self, name: str, data: bytes) -> bytes:
+        fault = self.corrupt.get(name)
+        return fault(data) if fault else data
+
+    def _hold(self, message: LinkMessage, attachments: Sequence[Any], eml: str | None) -> None:
+        """Store like the CRM: the bytes of each upload (not what the request claims about them)."""
+        self.held = {
+            "subject": message.subject,
+            "body_html": self._stored("body_html", message.body_html.encode()),
+            "body_text": self._stored("body_text", message.body_text.encode()),
+            "files": [(f.filename, self._stored(f.filename, self.uploads[f.upload]))
+                      for f in attachments if isinstance(f, LinkAttachment)],
+            "links": [{"name": f.name, "url": f.url} for f in attachments if isinstance(f, CloudLink)],
+            "eml": self._stored(".eml", self.uploads[eml]) if eml else None,
+        }
+
     def _default_receipt(self, message: str) -> Receipt:
-        _target, sent, files, eml = self.linked[0]
-        stored = [f for f in files if isinstance(f, LinkAttachment)]
+        """Read back from what the fake CRM holds, digests computed here (never echoed from the request)."""
+        held = self.held
+
+        def digest(data: bytes) -> str:
+            return hashlib.sha256(data).hexdigest()
+
         return Receipt.model_validate({
-            "subject": sent.subject,
-            "body_html_bytes": len(sent.body_html.encode()),
-            "body_text_bytes": len(sent.body_text.encode()),
-            "attachments": [{"filename": f.filename, "size": f.size, "sha256": f.sha256} for f in stored],
-            "external_links": [{"name": f.name, "url": f.url} for f in files if isinstance(f, CloudLink)],
-            "eml": {"size": len(self.uploads[eml]), "sha256": "x"} if eml else None,
+            "subject": held["subject"],
+            "body_html_bytes": len(held["body_html"]), "body_html_sha256": digest(held["body_html"]),
+            "body_text_bytes": len(held["body_text"]), "body_text_sha256": digest(held["body_text"]),
+            "attachments": [{"filename": name, "size": len(data), "sha256": digest(data)}
+                            for name, data in held["files"]],
+            "external_links": held["links"],
+            "eml": {"size": len(held["eml"]), "sha256": digest(held["eml"])} if held["eml"] is not None else None,
         })
 
     async def receipt(self, message: str) -> Receipt:

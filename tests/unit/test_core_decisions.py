@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailconnector.core import decisions
+from mailconnector.core.receipt_check import SentContent
 from mailconnector.core.state import CrmInfo, StoredFile, Target
 from mailconnector.crm import errors as e
 from mailconnector.models import LinkResult, Receipt, Suggestion
@@ -99,15 +100,20 @@ def _result(created: bool, linked: bool) -> LinkResult:
 
 def test_outcome_checks_the_receipt_against_what_was_sent() -> None:
     target = Target(module="Contacts", module_label="Contact", id="4x10", label="Mario Rossi")
-    receipt = Receipt.model_validate({"subject": "S", "body_html_bytes": 5, "body_text_bytes": 5,
-                                      "attachments": [{"filename": "a.pdf", "size": 100, "sha256": "x"}]})
-    good = decisions.outcome(target, _result(True, True), receipt, sent=(StoredFile("a.pdf", 100),), skipped=(),
-                             body_size=10, base="https://crm.example.com")
-    assert good.verified and good.mismatch == ()
+    abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # SHA-256 of b"abc" (FIPS 180-2)
+    receipt = Receipt.model_validate({"subject": "S", "body_html_bytes": 3, "body_html_sha256": abc,
+                                      "body_text_bytes": 3, "body_text_sha256": abc,
+                                      "attachments": [{"filename": "a.pdf", "size": 3, "sha256": abc}]})
+    sent = SentContent(files=(StoredFile("a.pdf", 3, abc),), body_html="abc", body_text="abc")
+    good = decisions.outcome(target, _result(True, True), receipt, sent=sent, skipped=(),
+                             base="https://crm.example.com")
+    assert good.verified and good.mismatch == () and good.mismatch_parts == ()
     assert good.record_url == "https://crm.example.com/index.php?module=Contacts&action=DetailView&record=10"
-    bad = decisions.outcome(target, _result(True, True), receipt, sent=(StoredFile("a.pdf", 99),), skipped=(),
-                            body_size=10, base="https://crm.example.com")
+    assert good.body_bytes == 6
+    same_size_other_bytes = SentContent(files=(StoredFile("a.pdf", 3, "0" * 64),), body_html="abc", body_text="abc")
+    bad = decisions.outcome(target, _result(True, True), receipt, sent=same_size_other_bytes, skipped=(),
+                            base="https://crm.example.com")
     assert not bad.verified and bad.mismatch == ("a.pdf",)
-    relink = decisions.outcome(target, _result(False, False), receipt, sent=(), skipped=(), body_size=0,
+    relink = decisions.outcome(target, _result(False, False), receipt, sent=SentContent(), skipped=(),
                                base="https://crm.example.com")
     assert relink.already_linked and relink.verified

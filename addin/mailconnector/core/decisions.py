@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mailconnector.core.receipt_check import SentContent, checked_record_url, verify
 from mailconnector.core.state import (
     CopyKind,
     CopyPlan,
@@ -238,16 +239,14 @@ def outcome(
     result: LinkResult,
     receipt: Receipt,
     *,
-    sent: tuple[StoredFile, ...],
+    sent: SentContent,
     skipped: tuple[str, ...],
-    body_size: int,
     base: str,
 ) -> LinkOutcome:
-    """The receipt, checked against what was sent: same number of files, same sizes."""
-    stored = tuple(StoredFile(a.filename, a.size) for a in receipt.attachments)
-    mismatch = _mismatched(sent, stored)
-    url = result.target.url or record_url(base, result.target.module, result.target.id)
-    stored_body = receipt.body_html_bytes + receipt.body_text_bytes
+    """The receipt, checked against what was sent (receipt_check: every digest), and the record's link."""
+    check = verify(receipt, sent, created=result.created)
+    given = result.target.url or record_url(base, result.target.module, result.target.id)
+    url, url_problem = checked_record_url(given, base)
     return LinkOutcome(
         module=result.target.module,
         module_label=target.module_label,
@@ -257,24 +256,13 @@ def outcome(
         created=result.created,
         linked=result.linked,
         subject=receipt.subject,
-        files=stored,
+        files=tuple(StoredFile(a.filename, a.size, a.sha256) for a in receipt.attachments),
         links=tuple(StoredFile(link.name, 0) for link in receipt.external_links),
         eml_size=receipt.eml.size if receipt.eml else None,
-        body_bytes=stored_body,
-        verified=not mismatch and (not result.created or stored_body == body_size),
+        body_bytes=receipt.body_html_bytes + receipt.body_text_bytes,
+        verified=check.verified,
         skipped=skipped,
-        mismatch=mismatch,
+        mismatch=check.files,
+        mismatch_parts=check.parts,
+        record_url_problem=url_problem,
     )
-
-
-def _mismatched(sent: tuple[StoredFile, ...], stored: tuple[StoredFile, ...]) -> tuple[str, ...]:
-    """Names of sent files the CRM does not hold with the same size (a relink may hold more)."""
-    remaining = list(stored)
-    missing = []
-    for file in sent:
-        match = next((s for s in remaining if s.name == file.name and s.size == file.size), None)
-        if match is None:
-            missing.append(file.name)
-        else:
-            remaining.remove(match)
-    return tuple(missing)

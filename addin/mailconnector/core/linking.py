@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from mailconnector.core.decisions import outcome
 from mailconnector.core.ports import CrmSession, HostRefused, MailHost
+from mailconnector.core.receipt_check import SentContent
 from mailconnector.core.state import (
     ItemProgress,
     LinkOutcome,
@@ -171,7 +172,7 @@ class LinkRun:
                 continue
             att = self._attachments[item.attachment_id]
             files.append(LinkAttachment.from_upload(state, inline=att.is_inline, content_id=att.content_id))
-            sent.append(StoredFile(state.filename, state.size))
+            sent.append(StoredFile(state.filename, state.size, state.sha256))
         files.extend(links)
 
         self._phase("saving")
@@ -187,10 +188,11 @@ class LinkRun:
         self._phase("verifying")
         receipt = await self.client.receipt(result.message)
         self._phase("done")
-        body = len((self.mail.body_html or "").encode()) + len((self.mail.body_text or "").encode())
+        eml_sent = None if eml is None or eml_skipped else StoredFile(eml.filename, eml.size, eml.sha256)
+        content = SentContent(files=tuple(sent), eml=eml_sent, body_html=self.mail.body_html or "",
+                              body_text=self.mail.body_text or "")
         return replace(
-            outcome(self.target, result, receipt, sent=tuple(sent), skipped=tuple(skipped), body_size=body,
-                    base=self.base),
+            outcome(self.target, result, receipt, sent=content, skipped=tuple(skipped), base=self.base),
             eml_skipped=eml_skipped if receipt.eml is None else "",
         )
 

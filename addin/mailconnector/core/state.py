@@ -205,6 +205,7 @@ class LinkProgress:
 class StoredFile:
     name: str
     size: int
+    sha256: str = ""  # hex; known for what the pane sent and what the receipt reports
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class LinkOutcome:
     module_label: str
     record_id: str
     record_label: str
-    record_url: str
+    record_url: str  # "" when the CRM's link was refused (see record_url_problem)
     created: bool  # a new message record was stored
     linked: bool  # a new relation to this record was added
     subject: str
@@ -223,9 +224,11 @@ class LinkOutcome:
     links: tuple[StoredFile, ...]  # cloud attachments kept as links
     eml_size: int | None
     body_bytes: int
-    verified: bool  # counts and sizes match what was sent
+    verified: bool  # every SHA-256 and size the receipt reports matches what was sent
     skipped: tuple[str, ...] = ()  # attachments Outlook did not hand over
-    mismatch: tuple[str, ...] = ()  # names of files whose stored size differs
+    mismatch: tuple[str, ...] = ()  # names of files the CRM does not hold byte for byte
+    mismatch_parts: tuple[str, ...] = ()  # translation keys of other parts that differ (.eml, bodies)
+    record_url_problem: str = ""  # translation key: why the CRM's link to the record is not offered
     eml_skipped: str = ""  # why the original .eml was not stored (a translation key), if it was not
 
     @property

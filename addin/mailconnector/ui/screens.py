@@ -588,8 +588,11 @@ def receipt_screen(outcome: LinkOutcome, t: Translator) -> El:
     checks = []
     if outcome.verified:
         checks.append(h("p", {"class": "verified"}, icon("check"), h("span", None, t.t("receipt.verified"))))
-    if outcome.mismatch:
-        checks.append(banner(t, Message.of("receipt.mismatch", tone="warning", names=", ".join(outcome.mismatch))))
+    if outcome.mismatch or outcome.mismatch_parts:
+        names = ", ".join((*outcome.mismatch, *(t.t(part) for part in outcome.mismatch_parts)))
+        checks.append(banner(t, Message.of("receipt.mismatch", tone="warning", names=names)))
+    if outcome.record_url_problem:
+        checks.append(banner(t, Message.of(outcome.record_url_problem, tone="warning")))
     if outcome.skipped:
         checks.append(banner(t, Message.of("receipt.skipped", tone="warning", names=", ".join(outcome.skipped))))
     return h(
@@ -602,7 +605,7 @@ def receipt_screen(outcome: LinkOutcome, t: Translator) -> El:
         h("ul", {"class": "receipt-list", "id": "mc-receipt"}, stored),
         checks,
         h("div", {"class": "actions"},
-          external_link(t.t("receipt.open"), outcome.record_url, t, kind="primary"),
+          external_link(t.t("receipt.open"), outcome.record_url, t, kind="primary") if outcome.record_url else None,
           button(t.t("receipt.again"), "link-again", kind="secondary")),
     )
 

@@ -217,9 +217,16 @@ TEXTS: dict[str, str] = {
     "receipt.links.other": "{count} cloud files kept as links",
     "receipt.eml": "Original message (.eml): {size}",
     "receipt.eml_skipped": "Original message (.eml) not stored: {reason}",
-    "receipt.verified": "Checked: the CRM holds every attachment with the size it was sent.",
+    "receipt.verified": "Checked: the CRM holds the message text and every file byte for byte as they were sent "
+    "(SHA-256).",
     "receipt.mismatch": "The CRM does not hold these as they were sent: {names}",
     "receipt.skipped": "Not copied, because Outlook did not hand them over: {names}",
+    "receipt.part.eml": "the original message (.eml)",
+    "receipt.part.body_html": "the message text (HTML)",
+    "receipt.part.body_text": "the message text (plain)",
+    "receipt.no_link.scheme": "No link to the record is shown: the CRM gave an address that is not a web page.",
+    "receipt.no_link.origin": "No link to the record is shown: the CRM gave an address on another site. Open the "
+    "record from the CRM itself.",
     "receipt.open": "Open record in CRM",
     "receipt.again": "Link to another record",
     # --- session renewal and notices ---------------------------------------------------------------

@@ -223,9 +223,16 @@ TEXTS: dict[str, str] = {
     "receipt.links.other": "{count} file nel cloud conservati come link",
     "receipt.eml": "Messaggio originale (.eml): {size}",
     "receipt.eml_skipped": "Messaggio originale (.eml) non salvato: {reason}",
-    "receipt.verified": "Verificato: il CRM contiene ogni allegato con la dimensione con cui è stato inviato.",
-    "receipt.mismatch": "Il CRM non contiene questi file come sono stati inviati: {names}",
+    "receipt.verified": "Verificato: il CRM contiene il testo del messaggio e ogni file identici, byte per byte, "
+    "a come sono stati inviati (SHA-256).",
+    "receipt.mismatch": "Il CRM non contiene queste parti come sono state inviate: {names}",
     "receipt.skipped": "Non copiati, perché Outlook non li ha forniti: {names}",
+    "receipt.part.eml": "il messaggio originale (.eml)",
+    "receipt.part.body_html": "il testo del messaggio (HTML)",
+    "receipt.part.body_text": "il testo del messaggio (testo semplice)",
+    "receipt.no_link.scheme": "Nessun link al record: il CRM ha fornito un indirizzo che non è una pagina web.",
+    "receipt.no_link.origin": "Nessun link al record: il CRM ha fornito un indirizzo di un altro sito. Apri il "
+    "record direttamente dal CRM.",
     "receipt.open": "Apri il record nel CRM",
     "receipt.again": "Collega a un altro record",
     # --- nuova sessione e avvisi -------------------------------------------------------------------
