@@ -193,7 +193,8 @@ def test_a_same_length_corruption_is_reported_not_verified(stored: str, en: str,
         ("https://evil.example/login",
          "No link to the record is shown: the CRM gave an address on another site. Open the record from the CRM "
          "itself.",
-         "Nessun link al record: il CRM ha fornito un indirizzo di un altro sito. Apri il record direttamente dal CRM."),
+         "Nessun link al record: il CRM ha fornito un indirizzo di un altro sito. Apri il record direttamente "
+         "dal CRM."),
     ],
 )
 def test_a_crm_link_elsewhere_is_not_shown_and_the_pane_says_why(url: str, en: str, it: str) -> None:
