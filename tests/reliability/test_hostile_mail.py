@@ -139,7 +139,7 @@ async def main():
     target = Target(module="Contacts", module_label="Contact", id="4x3", label="Mario Rossi")
     outcome = await LinkRun(client, bridge, mail, target, plan, base=client.url.base, on_progress=lambda p: None,
                             cache=UploadCache()).run()
-    (link,) = [l for l in await client.lookup(mail.effective_message_id()) if l.id == "4x3"]
+    (link,) = [l for l in await client.lookup(outcome.message_id) if l.id == "4x3"]
     receipt = await client.receipt(link.message)
     return {"mail": mail.model_dump(mode="json", by_alias=True), "files": files,
             "verified": outcome.verified, "created": outcome.created,

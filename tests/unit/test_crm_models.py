@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -94,43 +93,94 @@ def test_the_internet_message_id_is_used_when_there_is_one() -> None:
     assert snapshot(internet_message_id="  <x@y>  ").effective_message_id() == "<x@y>"
 
 
+ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # SHA-256("abc")
+ABD = "a52d159f262b2c6ddb724a61840befc36eb30c88877a4030b65cbe86298449c9"  # SHA-256("abd")
+# the bytes of MAIL's two files, as the link read them
+DIGESTS = {"att1": (1000, ABC), "att2": (50, ABD)}
+
+
 def test_a_missing_message_id_is_derived_deterministically_from_the_content() -> None:
     mail = snapshot(internet_message_id=None)
-    derived = mail.effective_message_id()
+    derived = mail.effective_message_id(DIGESTS)
     assert SYNTHETIC.match(derived)
-    assert snapshot(internet_message_id="", item_id="other item").effective_message_id() == derived
+    assert snapshot(internet_message_id="", item_id="other item").effective_message_id(DIGESTS) == derived
     # the same instant written in another time zone is the same mail
-    assert snapshot(internet_message_id=None, date_sent="2024-11-12T09:15:00Z").effective_message_id() == derived
+    assert snapshot(internet_message_id=None, date_sent="2024-11-12T09:15:00Z").effective_message_id(DIGESTS) == derived
     # the address case does not matter, the display name neither
     assert (
         snapshot(
             internet_message_id=None, **{"from": {"name": "M.", "address": "mario.rossi@EXAMPLE.it"}}
-        ).effective_message_id()
+        ).effective_message_id(DIGESTS)
         == derived
     )
     different = [
-        snapshot(internet_message_id=None, subject="Offerta 2026"),
-        snapshot(internet_message_id=None, body_text="Ciao!"),
-        snapshot(internet_message_id=None, date_sent="2024-11-12T10:15:01+01:00"),
-        snapshot(internet_message_id=None, **{"from": {"address": "other@example.it"}}),
+        snapshot(internet_message_id=None, subject="Offerta 2026").effective_message_id(DIGESTS),
+        snapshot(internet_message_id=None, body_text="Ciao!").effective_message_id(DIGESTS),
+        snapshot(internet_message_id=None, date_sent="2024-11-12T10:15:01+01:00").effective_message_id(DIGESTS),
+        snapshot(internet_message_id=None, **{"from": {"address": "other@example.it"}}).effective_message_id(DIGESTS),
+        # same names and sizes, other bytes
+        snapshot(internet_message_id=None).effective_message_id({"att1": (1000, ABD), "att2": (50, ABD)}),
+        # a file fewer
+        snapshot(internet_message_id=None, attachments=MAIL["attachments"][:1]).effective_message_id(DIGESTS),
+        # a file renamed
+        snapshot(internet_message_id=None, attachments=[{**MAIL["attachments"][0], "name": "offerta (1).pdf"},
+                                                        *MAIL["attachments"][1:]]).effective_message_id(DIGESTS),
     ]
-    assert len({m.effective_message_id() for m in different} | {derived}) == 5
+    assert len({*different, derived}) == 8
+
+
+def test_without_a_message_id_the_stand_in_waits_for_the_files_bytes() -> None:
+    mail = snapshot(internet_message_id=None)
+    assert mail.needs_attachment_digests
+    with pytest.raises(ValueError, match="SHA-256"):
+        mail.effective_message_id()
+    assert not snapshot().needs_attachment_digests  # a real Message-ID needs nothing
+    assert not snapshot(internet_message_id=None, attachments=[MAIL["attachments"][2]]).needs_attachment_digests
+
+
+def scanner_mail(files: int) -> MailSnapshot:
+    """An automatic mail: same sender, date and subject every time, no text, only its files differ."""
+    return MailSnapshot.model_validate({
+        "from": {"address": "scanner@example.it"}, "date_sent": "2024-01-02T03:04:05+00:00", "subject": "Scan",
+        "body_text": "", "attachments": [{"id": f"a{n}", "name": f"scan-{n}.pdf", "size": 3} for n in range(files)],
+    })
+
+
+def test_automatic_mails_differing_only_by_their_files_get_different_ids() -> None:
+    two, four = scanner_mail(2), scanner_mail(4)
+    ids = {two.effective_message_id({"a0": (3, ABC), "a1": (3, ABD)}),
+           four.effective_message_id({"a0": (3, ABC), "a1": (3, ABD), "a2": (3, ABC), "a3": (3, ABD)})}
+    assert len(ids) == 2
 
 
 def test_the_derivation_recipe_does_not_drift_between_versions() -> None:
-    # A changed recipe would store a retried mail twice: this value is fixed on purpose.
+    # A changed recipe would store a retried mail twice: these values are fixed on purpose (the
+    # recipe is the SHA-256 of compact JSON; checked with `printf '%s' '<json>' | sha256sum`).
     mail = MailSnapshot.model_validate(
         {"from": {"address": "a@b.it"}, "date_sent": "2024-01-02T03:04:05+00:00", "subject": "S", "body_text": "B"}
     )
+    # sha256('["a@b.it","2024-01-02T03:04:05+00:00","S","B",[]]')
     assert mail.effective_message_id() == (
-        "<" + hashlib.sha256(b'["a@b.it","2024-01-02T03:04:05+00:00","S","B"]').hexdigest() + "@mailconnector.invalid>"
+        "<6a76b0172a5147bfda469466e7af2b662b2f38a7607d976cd6de9319844eb7e0@mailconnector.invalid>"
     )
     html_only = mail.model_copy(update={"body_text": None, "body_html": "<b>B</b>"})
     assert html_only.effective_message_id() != mail.effective_message_id()
+    scan = MailSnapshot.model_validate({
+        "from": {"address": "Scanner@Example.it"}, "date_sent": "2024-01-02T04:04:05+01:00", "subject": "Scan",
+        "body_text": "",
+        "attachments": [{"id": "a1", "name": "scan-1.pdf", "size": 3}, {"id": "a2", "name": "scan-2.pdf", "size": 3},
+                        {"id": "c", "name": "Big.docx", "size": 9, "kind": "cloud"}],
+    })
+    # sha256('["scanner@example.it","2024-01-02T03:04:05+00:00","Scan","",[["scan-1.pdf",3,"ba78…15ad"],
+    #         ["scan-2.pdf",3,"a52d…49c9"],["Big.docx",9,""]]]')
+    assert scan.effective_message_id({"a1": (3, ABC), "a2": (3, ABD)}) == (
+        "<add53ef5abc727deca30051f9613a96739b03b06312eeae27aac25de283148fc@mailconnector.invalid>"
+    )
 
 
 def test_link_message_from_a_snapshot() -> None:
-    wire = LinkMessage.from_snapshot(snapshot(internet_message_id=None), in_reply_to="<p@x>").to_wire()
+    mail = snapshot(internet_message_id=None)
+    wire = LinkMessage.from_snapshot(mail, in_reply_to="<p@x>", message_id=mail.effective_message_id(DIGESTS)).to_wire()
     assert wire["from"] == {"name": "Mario Rossi", "address": "Mario.Rossi@example.it"}
     assert wire["date"] == "2024-11-12T10:15:00+01:00"
     assert SYNTHETIC.match(wire["messageid"])

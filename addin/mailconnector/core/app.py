@@ -81,6 +81,7 @@ class App:
         self._search_generation = 0
         self._link_task: asyncio.Task[Any] | None = None
         self._uploads = UploadCache()
+        self._stand_in_ids: dict[int, str] = {}  # mail key -> the Message-ID its link computed
         self._notice_ids = 0
         self._remembered = Remembered()
 
@@ -518,7 +519,9 @@ class App:
         if client is None:
             return
         try:
-            links = await client.lookup(mail.effective_message_id())
+            # a mail without a Message-ID but with files has an id only once its files were read (linked)
+            message_id = self._stand_in_ids.get(key) if mail.needs_attachment_digests else mail.effective_message_id()
+            links = await client.lookup(message_id) if message_id else ()
         except errors.CrmError as exc:
             problem = await self._failed(exc)
             if problem and self.state.mail_key == key:
@@ -673,6 +676,7 @@ class App:
             else:
                 self._notify(Message.of("notice.link_failed", cause=problem, subject=mail.subject))
             return
+        self._stand_in_ids[key] = result.message_id
         if self.state.mail_key == key:
             self._update(screen="receipt", outcome=result, progress=None)
             self._choice(links_status="loading")

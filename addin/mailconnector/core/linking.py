@@ -7,6 +7,7 @@ this mail must still be stored whole, under the record the user chose for it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -42,16 +43,16 @@ class UploadCache:
     """Finished uploads of the current mail, so that "Try again" after a failure resends nothing
     the CRM already holds (the CRM keeps unlinked uploads for a day)."""
 
-    message_id: str = ""
+    mail_key: str = ""
     done: dict[str, UploadState] = field(default_factory=dict)
 
-    def for_mail(self, message_id: str) -> dict[str, UploadState]:
-        if message_id != self.message_id:
-            self.message_id, self.done = message_id, {}
+    def for_mail(self, mail_key: str) -> dict[str, UploadState]:
+        if mail_key != self.mail_key:
+            self.mail_key, self.done = mail_key, {}
         return self.done
 
     def clear(self) -> None:
-        self.message_id, self.done = "", {}
+        self.mail_key, self.done = "", {}
 
 
 def attachment_filename(att: AttachmentInfo) -> str:
@@ -90,6 +91,7 @@ class LinkRun:
         # nothing is uploaded (mclink still decides, and says so).
         self.already_stored = already_stored
         self.limits = limits  # (largest file, largest message) the CRM accepts, when known
+        self.message_id = ""  # the Message-ID the link used, once known
         self._attachments = {a.id: a for a in mail.attachments}
         copied = [i for i in plan if i.plan == "copy" and i.kind in ("file", "item", "eml")]
         if already_stored:
@@ -123,8 +125,7 @@ class LinkRun:
     async def run(self) -> LinkOutcome:
         """Read everything from the host first (it serves only the mail selected now: a pinned pane
         that switches mail mid-upload must not cut this mail short), then upload, link, verify."""
-        message_id = self.mail.effective_message_id()
-        done = self.cache.for_mail(message_id)
+        done = self.cache.for_mail(_snapshot_key(self.mail))
         self.on_progress(self.progress)
 
         sources: dict[int, UploadSource | bytes] = {}
@@ -159,6 +160,7 @@ class LinkRun:
 
         files: list[LinkAttachment | CloudLink] = []
         sent: list[StoredFile] = []
+        digests: dict[str, tuple[int, str]] = {}
         eml: UploadState | None = None
         for index, item in enumerate(self._copied):
             key = _cache_key(item)
@@ -173,17 +175,21 @@ class LinkRun:
             att = self._attachments[item.attachment_id]
             files.append(LinkAttachment.from_upload(state, inline=att.is_inline, content_id=att.content_id))
             sent.append(StoredFile(state.filename, state.size, state.sha256))
+            digests[item.attachment_id] = (state.size, state.sha256)
         files.extend(links)
+        # a mail without a Message-ID is told apart by its files' bytes too (known only now)
+        self.message_id = self.mail.effective_message_id(digests)
+        message = LinkMessage.from_snapshot(self.mail, message_id=self.message_id)
 
         self._phase("saving")
         try:
-            result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, eml)
+            result = await self.client.link(self.target.id, message, files, eml)
         except TooLarge:
             if eml is None:
                 raise
             # the optional original is what tipped the mail over the limit: store the mail without it
             eml_skipped = "link.skipped.TOO_LARGE"
-            result = await self.client.link(self.target.id, LinkMessage.from_snapshot(self.mail), files, None)
+            result = await self.client.link(self.target.id, message, files, None)
         self.cache.clear()
         self._phase("verifying")
         receipt = await self.client.receipt(result.message)
@@ -194,6 +200,7 @@ class LinkRun:
         return replace(
             outcome(self.target, result, receipt, sent=content, skipped=tuple(skipped), base=self.base),
             eml_skipped=eml_skipped if receipt.eml is None else "",
+            message_id=self.message_id,
         )
 
     def _drop_oversized_eml(self, sources: dict[int, UploadSource | bytes], done: dict[str, UploadState]) -> str:
@@ -261,6 +268,11 @@ class LinkRun:
 
 def _size(source: UploadSource | bytes) -> int:
     return len(source) if isinstance(source, bytes) else source.size
+
+
+def _snapshot_key(mail: MailSnapshot) -> str:
+    """Which mail the upload cache belongs to: the whole snapshot (its Message-ID may not exist yet)."""
+    return hashlib.sha256(mail.model_dump_json().encode()).hexdigest()
 
 
 def _cache_key(item: PreflightItem) -> str:

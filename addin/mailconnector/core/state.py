@@ -229,6 +229,7 @@ class LinkOutcome:
     mismatch: tuple[str, ...] = ()  # names of files the CRM does not hold byte for byte
     mismatch_parts: tuple[str, ...] = ()  # translation keys of other parts that differ (.eml, bodies)
     record_url_problem: str = ""  # translation key: why the CRM's link to the record is not offered
+    message_id: str = ""  # the Message-ID stored (a stand-in for a mail without one)
     eml_skipped: str = ""  # why the original .eml was not stored (a translation key), if it was not
 
     @property

@@ -90,7 +90,9 @@ class LinkMessage(BoundaryModel):
         return value.isoformat()  # "+00:00", never "Z": what the protocol example shows
 
     @classmethod
-    def from_snapshot(cls, mail: MailSnapshot, *, in_reply_to: str | None = None) -> LinkMessage:
+    def from_snapshot(cls, mail: MailSnapshot, *, in_reply_to: str | None = None,
+                      message_id: str | None = None) -> LinkMessage:
+        """`message_id`: the stand-in computed with the attachments' digests (see effective_message_id)."""
         return cls(
             subject=mail.subject,
             body_html=mail.body_html or "",
@@ -99,7 +101,7 @@ class LinkMessage(BoundaryModel):
             to=mail.to,
             cc=mail.cc,
             date=mail.date_sent,
-            messageid=mail.effective_message_id(),
+            messageid=message_id or mail.effective_message_id(),
             conversation_id=mail.conversation_id,
             in_reply_to=in_reply_to,
         )

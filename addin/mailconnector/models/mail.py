@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Literal
 
@@ -98,19 +99,34 @@ class MailSnapshot(BoundaryModel):
                 seen[key] = person.address
         return tuple(seen.values())
 
-    def effective_message_id(self) -> str:
+    @property
+    def needs_attachment_digests(self) -> bool:
+        """No Message-ID, and attachments whose bytes go into the stand-in (see effective_message_id)."""
+        return not (self.internet_message_id or "").strip() and any(a.kind != "cloud" for a in self.attachments)
+
+    def effective_message_id(self, attachment_digests: Mapping[str, tuple[int, str]] | None = None) -> str:
         """The Internet Message-ID, or a deterministic stand-in when the mail has none.
 
-        The stand-in hashes what identifies the mail (author address, sent instant in UTC, subject,
-        body text) so that retrying the same mail still deduplicates at the CRM.
+        The stand-in is `<sha256 hex of the recipe>@mailconnector.invalid>`, the recipe the compact JSON
+        of [author address (casefolded), sent instant in UTC (ISO 8601), subject, body text (else the
+        HTML), [[name, size, sha256] of each attachment in the mail's order]]: automatic mails with the
+        same sender, date, subject and empty body still differ by their files. `attachment_digests`
+        maps an attachment id to the (size, SHA-256 hex) of its bytes; a file whose bytes were not read
+        (a cloud link, one Outlook refused) counts with its listed size and an empty digest. The sent
+        date is the snapshot's (the mail's Date header), the same in every mailbox, so one mail read in
+        two mailboxes gets one id, and a retry of the same mail still deduplicates at the CRM.
         """
         real = (self.internet_message_id or "").strip()
         if real:
             return real
+        if attachment_digests is None and self.needs_attachment_digests:
+            raise ValueError("the stand-in Message-ID of this mail needs its attachments' SHA-256")
+        digests = attachment_digests or {}
+        files = [[a.name, *digests.get(a.id, (a.size, ""))] for a in self.attachments]
         author = self.author.address.casefold() if self.author else ""
         body = self.body_text if self.body_text is not None else (self.body_html or "")
         payload = json.dumps(
-            [author, self.date_sent.astimezone(UTC).isoformat(), self.subject, body],
+            [author, self.date_sent.astimezone(UTC).isoformat(), self.subject, body, files],
             ensure_ascii=False,
             separators=(",", ":"),
         )
