@@ -116,9 +116,18 @@ async def vtews(request: Request) -> Response:
     except CrmError as exc:
         return error_response(op, exc)
     fault = state.faults.take(op.name)
+    try:
+        return await _run(request, state, op, params, fault)
+    finally:
+        state.faults.finished(fault)  # tests wait for this event, not for a timer
+
+
+async def _run(request: Request, state: AppState, op: Operation, params: Params, fault: Fault | None) -> Response:
     if fault is not None:
         if fault.fault == "delay" and fault.seconds > 0:
             await asyncio.sleep(fault.seconds)
+        if fault.fault == "hold" and not fault.after_commit and not await state.faults.hold(fault):
+            return internal_error(op)
         if not fault.after_commit and fault.fault == "http_500":
             return internal_error(op)
         if not fault.after_commit and fault.fault == "malformed_json":
@@ -136,6 +145,8 @@ async def vtews(request: Request) -> Response:
         log.exception("operation %s failed", op.name)  # the trace stays in the server log
         return internal_error(op)
     if fault is not None:
+        if fault.fault == "hold" and fault.after_commit and not await state.faults.hold(fault):
+            return internal_error(op)
         if fault.drop_response_after_commit or fault.fault == "drop_response":
             return DroppedResponse()
         if fault.fault == "http_500":

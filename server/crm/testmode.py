@@ -3,7 +3,7 @@ stored, and fault injection for reliability tests (see server.crm.faults).
 
 GET /_test/messages[?messageid=]   GET /_test/links[?messageid=]   GET /_test/documents[?messageid=]
 GET /_test/uploads[?user=]         GET /_test/store (SHA-256 of every stored file)
-GET/POST/DELETE /_test/faults      GET/POST/DELETE /_test/mode (server.crm.switches)
+GET/POST/DELETE /_test/faults, POST /_test/faults/release      GET/POST/DELETE /_test/mode (server.crm.switches)
 """
 
 from __future__ import annotations
@@ -106,7 +106,18 @@ async def faults(request: Request) -> Response:
         if fault.fault not in FAULT_KINDS:
             return JSONResponse({"error": f"fault must be one of {', '.join(FAULT_KINDS)}"}, status_code=400)
         state.faults.arm(fault)
-    return JSONResponse({"faults": state.faults.list()})
+    return JSONResponse(state.faults.report())
+
+
+async def release(request: Request) -> Response:
+    """POST {"operation": "mclink", "abort": false}: lets the held calls of that operation go on."""
+    state: AppState = request.app.state.crm
+    try:
+        spec = json.loads(await request.body())
+        released = state.faults.release(str(spec["operation"]), abort=bool(spec.get("abort", False)))
+    except (ValueError, KeyError, TypeError) as exc:
+        return JSONResponse({"error": f"bad release: {exc}"}, status_code=400)
+    return JSONResponse({"released": released, **state.faults.report()})
 
 
 async def mode(request: Request) -> Response:
@@ -132,5 +143,6 @@ def routes() -> list[BaseRoute]:
         Route("/_test/uploads", _inspect(_uploads)),
         Route("/_test/store", _inspect(_store)),
         Route("/_test/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_test/faults/release", release, methods=["POST"]),
         Route("/_test/mode", mode, methods=["GET", "POST", "DELETE"]),
     ]

@@ -29,6 +29,7 @@ from mailconnector.core.state import LinkOutcome, LinkProgress, Target
 from mailconnector.crm import CrmClient, RetryPolicy
 from mailconnector.models import AttachmentInfo, MailSnapshot
 from server.crm.otp import totp
+from tests.support.faults import FaultsControl
 from tests.support.processes import ROOT, ServerProcess, free_port, python_module
 
 T = TypeVar("T")
@@ -156,6 +157,11 @@ def arm(crm: Crm, operation: str, fault: str, **options: Any) -> None:
 
 def clear_faults(crm: Crm) -> None:
     http().delete(f"{crm.url}/_test/faults").raise_for_status()
+
+
+def faults(crm: Crm) -> FaultsControl:
+    """The CRM's fault injection driven by events (a call held, a fault fired and finished)."""
+    return FaultsControl(crm.url, http())
 
 
 def armed(crm: Crm) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from mailconnector.core.state import LinkProgress
 from mailconnector.crm import CrmClient
 from tests.reliability.support import (
     FAST_RETRY,
+    FIGURES,
     MARIO,
     PASSWORDS,
     TICKET,
@@ -24,6 +25,7 @@ from tests.reliability.support import (
     assert_receipt_matches,
     assert_stored_once,
     device_name,
+    faults,
     inspect,
     linking_run,
     make_mail,
@@ -125,31 +127,38 @@ def test_pane_closed_mid_upload_leaves_nothing_visible_and_linking_again_complet
     assert left == {abandoned[first]["id"], abandoned[big]["id"]}  # restarted, the old ones left to expire
 
 
+@pytest.mark.parametrize("crm_side", ["never_ran", "ran_after_close", "committed_before_close"])
 def test_pane_closed_while_mclink_is_on_its_way_then_reopened_ends_with_one_message(
-    own_crm: RestartableCrm,
+    own_crm: RestartableCrm, crm_side: str
 ) -> None:
-    """Closed while `mclink` itself is on its way: whether or not the CRM got it, one message at most."""
+    """Closed while `mclink` is provably in flight (held by the CRM): the CRM then never runs it, runs it
+    after the pane is gone, or had committed it already. Each outcome is its own case, checked as such,
+    and opening the pane again ends with exactly one message."""
     crm = own_crm
-    mail = make_mail(unique_message_id("closed-link"), {"z.bin": os.urandom(100_000)})
+    control = faults(crm)
+    mail = make_mail(unique_message_id(f"closed-link-{crm_side}"), {"z.bin": os.urandom(100_000)})
+    control.arm("mclink", "hold", after_commit=crm_side == "committed_before_close")
 
     async def close_during_link() -> None:
         async with await signed_in(crm, "anna") as client:
-            task: asyncio.Task[object] | None = None
-
-            def on_progress(progress: LinkProgress) -> None:
-                if progress.phase == "saving" and task is not None:
-                    asyncio.get_running_loop().call_later(0.01, task.cancel)
-
-            task = asyncio.ensure_future(linking_run(client, mail, MARIO, on_progress=on_progress).run())
+            task = asyncio.ensure_future(linking_run(client, mail, MARIO).run())
+            await asyncio.to_thread(control.wait_holding, "mclink")
+            task.cancel()  # the user closes the pane: mclink is at the CRM, its answer not back
             with pytest.raises(asyncio.CancelledError):
                 await task
 
     run(close_during_link())
-    assert_nothing_half_stored(crm, mail)  # the CRM may or may not have got it: whole or nothing
+    control.release("mclink", abort=crm_side == "never_ran")
+    (hit,) = control.wait_finished("mclink", "hold")
+    assert hit["hold"] == ("aborted" if crm_side == "never_ran" else "released")
+    FIGURES[f"pane_closed_during_mclink_{crm_side}"] += 1
+    assert assert_nothing_half_stored(crm, mail) == (0 if crm_side == "never_ran" else 1)
 
     async def open_again() -> None:
         async with await signed_in(crm, "anna") as client:
             outcome = await linking_run(client, mail, MARIO).run()
+            # stored by the closed pane already: the reopened one is told so and stores nothing new
+            assert (outcome.created, outcome.linked) == ((True, True) if crm_side == "never_ran" else (False, False))
             assert_receipt_matches(outcome, mail)
             await assert_receipt_byte_equal(client, mail)
 
