@@ -15,6 +15,7 @@ import pytest
 from mailconnector.ui.i18n import Translator
 from tests.browser.pane import Flow, PaneDriver
 from tests.conftest import RunningCrm
+from tests.support.faults import FaultsControl
 
 pytestmark = pytest.mark.browser
 
@@ -82,18 +83,30 @@ def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCr
     flow.shots("record-search", t.language)
 
     # --- a slow answer to an older query never replaces the newer one -------------------------------------------
-    httpx.post(f"{crm.url}/_test/faults", json={"operation": "query", "fault": "delay", "seconds": 2.5, "times": 1})
+    # The CRM holds the first query of "rossi" (provably in flight), "neri" is searched and shown, then
+    # the held answer is let go: it must not replace "neri" (the pane aborts the stale request).
+    faults = FaultsControl(crm.url)
+    requests: dict[str, list[str]] = {"finished": [], "failed": []}
+    page.on("requestfinished", lambda r: requests["finished"].append(r.post_data or "") if "/query" in r.url else None)
+    page.on("requestfailed", lambda r: requests["failed"].append(r.post_data or "") if "/query" in r.url else None)
+    faults.arm("query", "hold")
     try:
         page.fill("#mc-query", "rossi")
         page.wait_for_function("document.querySelector('#mc-search-status').dataset.status === 'searching'")
+        faults.wait_holding("query")
         search("neri", "results")
         labels = page.locator("#mc-results .record-title").all_inner_texts()
         assert labels and all("neri" in label.lower() for label in labels)
-        page.wait_for_timeout(3000)  # the slow "rossi" answer would have arrived by now
+        assert faults.release("query") == 1
+        (hit,) = faults.wait_finished("query", "hold")
+        assert hit["hold"] == "released"  # the CRM answered the stale query
+        # what the browser did with that answer: the pane had aborted the stale request (recorded, not guessed)
+        page.wait_for_function("() => true")  # let Playwright deliver pending request events
+        assert [data for data in requests["failed"] if "rossi" in data.lower()], requests
         assert page.input_value("#mc-query") == "neri"
         assert page.locator("#mc-results .record-title").all_inner_texts() == labels
     finally:
-        httpx.delete(f"{crm.url}/_test/faults")
+        faults.clear()
 
     # --- hostile record names are text -----------------------------------------------------------------------------
     search("xss", "results")

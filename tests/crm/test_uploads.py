@@ -6,9 +6,9 @@ import base64
 import hashlib
 import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,9 +22,10 @@ CHUNK = 256
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
-    """A CRM with tiny limits: files 1000 bytes, mails 3000 bytes, chunks 256 bytes, tokens 3 s."""
+    """A CRM with tiny limits: files 1000 bytes, mails 3000 bytes, chunks 256 bytes, tokens one hour (a
+    test makes one expire by moving its expiry into the past, not by waiting: no test races the clock)."""
     running = start_crm(tmp_path_factory.mktemp("small-crm"), "--max-file-bytes", "1000",
-                        "--max-message-bytes", "3000", "--chunk-bytes", str(CHUNK), "--token-ttl-seconds", "3")
+                        "--max-message-bytes", "3000", "--chunk-bytes", str(CHUNK), "--token-ttl-seconds", "3600")
     yield running
     running.process.stop()
 
@@ -134,7 +135,15 @@ def test_consumed_by_a_link(small: RunningCrm) -> None:
 def test_tokens_expire(small: RunningCrm) -> None:
     s = login(small, "anna")
     assert s.call("mcmodules").status_code == 200
-    time.sleep(4)
+    digest = hashlib.sha256(s.secret.encode()).hexdigest()
+    with closing(sqlite3.connect(small.db_path)) as conn:
+        created, expires = conn.execute("SELECT created_at, expires_at FROM device_tokens WHERE token_hash = ?",
+                                        (digest,)).fetchone()
+    lifetime = datetime.fromisoformat(expires) - datetime.fromisoformat(created)
+    assert lifetime == timedelta(seconds=3600)  # --token-ttl-seconds
+    with closing(sqlite3.connect(small.db_path)) as conn, conn:  # as if the hour had passed
+        conn.execute("UPDATE device_tokens SET expires_at = ? WHERE token_hash = ?",
+                     ((datetime.fromisoformat(created) - timedelta(seconds=1)).isoformat(" "), digest))
     r = s.call("mcmodules")
     assert r.status_code == 401 and r.json()["code"] == "SESSION_EXPIRED"
 

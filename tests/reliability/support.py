@@ -150,8 +150,8 @@ FIGURES: Counter[str] = Counter()  # kills, cases generated, duplicates found...
 
 
 def arm(crm: Crm, operation: str, fault: str, **options: Any) -> None:
-    response = http().post(f"{crm.url}/_test/faults", json={"operation": operation, "fault": fault, **options})
-    response.raise_for_status()
+    """Arms a fault and checks that the CRM took it."""
+    faults(crm).arm(operation, fault, **options)
     FAULTS_INJECTED.append(f"{operation}:{fault}")
 
 

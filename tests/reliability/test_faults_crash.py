@@ -29,6 +29,7 @@ from tests.reliability.support import (
     assert_receipt_byte_equal,
     assert_receipt_matches,
     assert_stored_once,
+    faults,
     inspect,
     linking_run,
     make_mail,
@@ -95,15 +96,19 @@ def test_killed_during_a_chunk_and_down_for_long_the_retry_completes_the_same_li
     big_name = f"offerta-{uuid.uuid4().hex[:8]}.zip"
     small = b"piccolo allegato"
     mail = make_mail(unique_message_id("kill-retry"), {"piccolo.txt": small, big_name: os.urandom(900_000)})
-    timer: list[threading.Timer] = []
+    killer: list[threading.Thread] = []
+    control = faults(crm)
+
+    def kill_while_held() -> None:
+        control.wait_holding("mcupload")  # the next chunk has reached the CRM and waits there
+        crm.kill()  # the CRM dies while holding it
 
     def on_progress(progress: LinkProgress) -> None:
         done, size, status = big_file_progress(progress, big_name)
-        if status == "uploading" and not timer and done >= size // 3:
-            # the next chunk reaches the CRM and waits there; the CRM dies while holding it
-            arm(crm, "mcupload", "delay", seconds=10)
-            timer.append(threading.Timer(0.7, crm.kill))
-            timer[0].start()
+        if status == "uploading" and not killer and done >= size // 3:
+            control.arm("mcupload", "hold")
+            killer.append(threading.Thread(target=kill_while_held, name="kill-while-held", daemon=True))
+            killer[0].start()
 
     cache = UploadCache()  # the pane keeps finished uploads of the current mail for "Try again"
 
@@ -113,8 +118,8 @@ def test_killed_during_a_chunk_and_down_for_long_the_retry_completes_the_same_li
                 await linking_run(client, mail, MARIO, cache=cache, on_progress=on_progress).run()
 
     run(first_attempt())
-    timer[0].join(30)
-    assert not crm.alive()
+    killer[0].join(60)
+    assert not crm.alive() and crm.kills >= 1
     crm.start()  # the administrator brings the CRM back
     assert assert_nothing_half_stored(crm, mail) == 0
     assert armed(crm) == []  # a restart forgets armed faults

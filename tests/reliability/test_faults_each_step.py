@@ -1,6 +1,7 @@
 """The CRM fails at each step of a whole session (status, login, modules, suggest, lookup, search,
-upload start, upload chunk, link, receipt): it answers 500, answers too late, answers truncated JSON,
-or drops the connection after doing the work.
+upload start, upload chunk, link, receipt): it answers 500, answers too late (the CRM holds the call
+until the client has given up, then lets it run or drops it: no timer decides), answers truncated
+JSON, or drops the connection after doing the work.
 
 One session per kind of failure, failing once at every step in turn. At each step: the call raises
 the CrmError subclass the pane explains (or, for a dropped answer to a call that is safe to repeat,
@@ -33,6 +34,7 @@ from tests.reliability.support import (
     assert_stored_once,
     clear_faults,
     eml_name,
+    faults,
     make_mail,
     run,
     sha,
@@ -53,10 +55,11 @@ STEPS = {
     "receipt": "mcreceipt",
 }
 AFTER_LINK = {"receipt"}
-FAULTS = {"http-500": "http_500", "timeout": "delay", "malformed-json": "malformed_json",
+FAULTS = {"http-500": "http_500", "timeout": "hold", "malformed-json": "malformed_json",
           "connection-dropped": "drop_response"}
-DELAY = 1.5  # seconds the CRM waits before working; the client gives up after TIMEOUT
-TIMEOUT = 1.0  # every call of the session gets it: far above what a call to this CRM takes here
+# The client's timeout for the one operation the CRM holds (the others keep the pane's own): the held
+# call cannot answer before the test releases it, which it does only after the client gave up.
+TIMEOUT = 1.0
 # Calls the client does not repeat by itself: each would create something again at the CRM.
 NOT_REPEATED = {"login", "upload-start"}
 
@@ -85,9 +88,18 @@ def test_each_failing_step_is_explained_stores_nothing_half_and_trying_again_com
                      {"allegato.bin": os.urandom(150_000)})  # three chunks
     observed: dict[str, str] = {}
 
+    control = faults(crm)
+    clients: list[CrmClient] = []
+    held: dict[str, float | None] = {}  # operation -> the pane's own timeout, while the test shortens it
+
     def inject(step: str) -> None:
-        options: dict[str, Any] = {"times": 0} if fault == "timeout" else {}  # every repeat times out too
-        arm(crm, STEPS[step], FAULTS[fault], seconds=DELAY, **options)
+        options: dict[str, Any] = {"times": 0} if fault == "timeout" else {}  # every repeat is held too
+        arm(crm, STEPS[step], FAULTS[fault], **options)
+        if fault == "timeout":
+            operation = STEPS[step]
+            timeouts = clients[0]._conn._timeouts  # the test's only reach into the client: one short timeout
+            held[operation] = timeouts.get(operation)
+            timeouts[operation] = TIMEOUT
 
     async def attempt(step: str, action: Callable[[], Awaitable[Any]], *, armed_later: bool = False) -> Any:
         if not armed_later:
@@ -104,20 +116,30 @@ def test_each_failing_step_is_explained_stores_nothing_half_and_trying_again_com
             observed[step] = type(error).__name__  # compared with the table at the end, all steps at once
         else:
             observed[step] = "no error"
+        if fault == "timeout":
+            operation = STEPS[step]
+            own = held.pop(operation)
+            if own is None:
+                del clients[0]._conn._timeouts[operation]
+            else:
+                clients[0]._conn._timeouts[operation] = own
+            # the client gave up; the CRM now runs the late mclink (it got it) and drops any other call
+            late_link = step == "link"
+            await asyncio.to_thread(control.release, operation, abort=not late_link)
+            hits = await asyncio.to_thread(control.wait_finished, operation, "hold")
+            assert {h["hold"] for h in hits} == {"released" if late_link else "aborted"}, hits
         clear_faults(crm)
-        if fault == "timeout" and step == "link":
-            await asyncio.sleep(DELAY + 0.5)  # the links the CRM received late have now run
         stored = assert_nothing_half_stored(crm, mail)
-        if step in AFTER_LINK:
-            assert stored == 1, step
-        elif step != "link" or fault != "timeout":
+        if step in AFTER_LINK or (step == "link" and fault == "timeout"):
+            assert stored == 1, f"{step}: the mail is not stored whole, once"  # the late link ran, whole
+        else:
             assert stored == 0, f"{step}: something was stored"
         return await action()  # the user tries again, in the same pane
 
     async def go() -> None:
-        timeouts = dict.fromkeys(set(STEPS.values()), TIMEOUT) if fault == "timeout" else None
         retry = NO_RETRY if fault == "timeout" else FAST_RETRY  # a repeat would only wait as long again
-        async with CrmClient(crm.url, retry=retry, timeouts=timeouts) as client:
+        async with CrmClient(crm.url, retry=retry) as client:
+            clients.append(client)
             await session(client, mail, attempt, inject)
 
     run(go())
