@@ -1,6 +1,6 @@
 /* Boot guard: the first script of the pane, written for any webview (ES5, no modules).
  * Outlook hosts that cannot run WebAssembly (Internet Explorer 11, EdgeHTML) get a readable
- * explanation instead of a blank pane; others start PyScript, whose URL the page gives us. */
+ * explanation instead of a blank pane; others start PyScript's core, whose URL the page gives us. */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -15,10 +15,21 @@
 
   if (supported) {
     root.className += " wasm";
-    var s = document.createElement("script");
-    s.type = "module";
-    s.src = me.getAttribute("data-pyscript");
-    document.head.appendChild(s);
+    var core = me.getAttribute("data-pyscript");
+    // PyScript's core looks for the <script type="py"> and its config once, when it is evaluated: a
+    // module inserted from here runs as soon as it arrives (warm: before the body is parsed), so it is
+    // inserted once the document is parsed. The head's modulepreload has it downloaded already.
+    var startPyScript = function () {
+      var s = document.createElement("script");
+      s.type = "module";
+      s.src = core;
+      document.head.appendChild(s);
+    };
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", startPyScript, false);
+    } else {
+      startPyScript();
+    }
     return;
   }
 

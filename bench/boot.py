@@ -33,7 +33,11 @@ class Target:
     then_mark: str | None = None  # a later milestone, waited for and stored as `then` (ms)
 
 
-PANE = Target("pane", "Mail Connector pane", "/index.html", "mc:ready")
+PANE = Target("pane", "Mail Connector pane (PyScript, snapshot interpreter)", "/index.html", "mc:ready")
+# The previous route: the same snapshot loader, the page's Python run by our own module, no PyScript.
+PANE_OWN = Target(
+    "pane_own_loader", "pane, own loader without PyScript (previous)", "/bench-own-loader.html", "mc:ready"
+)
 BARE = Target("bare", "bare loadPyodide()", "/bench/bare.html", "bench:ready")
 BARE_IMPORTS = Target(
     "bare_imports", "bare loadPyodide() + import pydantic, httpx", "/bench/bare.html?imports=1", "bench:ready"
@@ -41,7 +45,6 @@ BARE_IMPORTS = Target(
 # Variants of the pane for the fast-boot comparison (bench/FAST-BOOT.md); not measured by default.
 PANE_PLAIN = Target("pane_plain", "pane, loader's plain boot (no snapshot)", "/index.html?mc-boot=plain", "mc:ready")
 PANE_HTTP = Target("pane_http", "pane, snapshot from the HTTP cache only", "/index.html?mc-boot=http", "mc:ready")
-PANE_PYSCRIPT = Target("pane_pyscript", "pane, snapshot through PyScript", "/bench-pyscript.html", "mc:ready")
 MPY_WORKER = Target(
     "mpy_worker",
     "prototype: MicroPython UI + Pyodide worker (UI usable)",
@@ -50,8 +53,8 @@ MPY_WORKER = Target(
     then_mark="bench:worker-ready",
 )
 BEFORE = Target("before", "pane, earlier build (--compare)", "/index.html", "mc:ready")  # on its own server
-TARGETS = (PANE, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PYSCRIPT, PANE_PLAIN, MPY_WORKER, BEFORE)
-DEFAULT_TARGETS = (PANE, BARE, BARE_IMPORTS)
+TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PLAIN, MPY_WORKER, BEFORE)
+DEFAULT_TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS)
 
 TIMELINE_JS = """mark => {
   const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));

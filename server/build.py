@@ -1,11 +1,11 @@
 """Build the add-in into a self-contained static folder that any web host can serve.
 
     dist/
-      index.html                       entry (not hashed: served `no-cache`)
-      pyscript.<hash>.json             PyScript config, paths resolved to hashed ones
+      index.html                       entry (not hashed: served `no-cache`), PyScript config inlined
       static/<name>.<hash>.<ext>       the pane's own JS/CSS
-      app/mailconnector.<hash>.zip     the Python package, unpacked by PyScript into the pane's FS
+      app/mailconnector.<hash>.zip     the Python package (the snapshot's input; see server/snapshot.py)
       runtime/<hash>/pyscript|pyodide  vendored runtime, directory named by the hash of its content
+      runtime/<hash>/boot/             PyScript's `interpreter`: the snapshot loader (server/snapshot.py)
       assets/, support.html, manifest.xml   fixed names (the manifest points at them)
       dev/                             only with --dev: simulated Office host and sample mails
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import html
 import io
 import json
 import os
@@ -110,24 +111,32 @@ def runtime_hash() -> str:
     return h.hexdigest()[:HASH_LEN]
 
 
-def pyscript_config(runtime_prefix: str, app_zip: str) -> dict[str, object]:
-    """The committed pyscript.toml with its paths resolved to the build's hashed ones."""
-    source = tomllib.loads((ROOT / "pyscript.toml").read_text())
-    config = dict(source)
-    config["interpreter"] = "./" + str(source["interpreter"]).replace("runtime/", f"{runtime_prefix}/", 1)
-    files = dict(source.get("files", {}))
-    config["files"] = {("./" + app_zip if src == "app/mailconnector.zip" else src): dst for src, dst in files.items()}
+def pyscript_config(interpreter: str) -> dict[str, object]:
+    """The committed pyscript.toml, its `interpreter` pointed at the build's loader (`interpreter` is the
+    loader module's path relative to the site root)."""
+    config = tomllib.loads((ROOT / "pyscript.toml").read_text())
+    # PyScript would install packages and unpack files itself: the loader has them (pyscript.toml says why).
+    stray = {"packages", "files", "fetch"} & config.keys()
+    if stray:
+        raise ValueError(f"pyscript.toml: {sorted(stray)} belong to the loader, not to PyScript's config")
+    config["interpreter"] = "./" + interpreter
     return config
 
 
+def inline_config(config: dict[str, object]) -> str:
+    """The config as the value of a double-quoted HTML attribute: JSON, which PyScript parses when the
+    attribute starts with `{` (no request, no TOML parser chunk)."""
+    return html.escape(json.dumps(config, separators=(",", ":"), sort_keys=True), quote=True)
+
+
 def render_page(template: Path, replacements: dict[str, str], office_js: str) -> bytes:
-    html = template.read_text()
+    page = template.read_text()
     for key, value in replacements.items():
-        html = html.replace(f"%{key}%", value)
-    leftover = re.findall(r"%[A-Za-z_./]+%", html)
+        page = page.replace(f"%{key}%", value)
+    leftover = re.findall(r"%[A-Za-z_./]+%", page)
     if leftover:
         raise ValueError(f"{template.name} has unresolved placeholders: {leftover}")
-    return html.replace(OFFICE_JS_CDN, office_js).encode()
+    return page.replace(OFFICE_JS_CDN, office_js).encode()
 
 
 def _compress_one(path: Path) -> None:
@@ -182,12 +191,10 @@ def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://local
     # Fast boot (server/snapshot.py): the pane's loader restores a Pyodide memory snapshot taken here.
     fast_boot = snapshot.add_fast_boot(staging, runtime_prefix, app_rel, result.files)
     replacements["BOOT_PRELOADS"] = fast_boot.preload_links()
-    replacements["BOOT_ENTRY"] = "./" + fast_boot.entry
-    config_data = fast_boot.pyscript_config(pyscript_config(runtime_prefix, app_rel))
-    config = json.dumps(config_data, indent=1, sort_keys=True).encode()
-    config_rel = f"pyscript.{short_hash(config)}.json"
-    _write(staging, config_rel, config, result)
-    replacements["PYSCRIPT_CONFIG"] = "./" + config_rel
+    replacements["PYSCRIPT_CORE"] = "./" + fast_boot.pyscript_core
+    config = pyscript_config(fast_boot.interpreter)
+    replacements["PYSCRIPT_CONFIG"] = inline_config(config)
+    replacements["MPY_CONFIG"] = html.escape(json.dumps({"plugins": config.get("plugins", [])}), quote=False)
 
     office_js = "./dev/office-sim.js" if dev else OFFICE_JS_CDN
     _write(staging, "index.html", render_page(ADDIN / "index.html", replacements, office_js), result)

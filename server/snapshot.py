@@ -3,14 +3,13 @@
 `add_fast_boot()` is called by the build. It writes one folder named by the hash of its content,
 
     runtime/<hash>/boot/
-      pane.mjs                the pane's entry module (index.html), which runs the page's Python
-      boot.mjs, module.mjs    the interpreter loader (also usable as PyScript's `interpreter`)
+      boot.mjs, module.mjs    the interpreter loader: PyScript's `interpreter` module (pyscript.toml)
       snapshot.bin            wasm heap after importing pydantic, httpx and every mailconnector module
                               (all-zero pages left out, see module.mjs)
       files.bin               the package and app sources Python reads after the restore
       pydantic_core.wasm      pydantic-core's extension, linked at start-up (addin/loader/module.mjs)
 
-and points PyScript's `interpreter` at boot.mjs (for pages that still use PyScript). The snapshot is
+and PyScript's `interpreter` is boot.mjs (server/build.py inlines the config in the page). The snapshot is
 taken in headless Chromium (the same Pyodide as the pane, 20-40 s), once per set of inputs: it is
 cached in .vendor/snapshots/ under a hash of everything that goes into it (runtime files, wheels, the
 app package, the loader code). Without Chromium or Playwright, or if taking it fails, the build goes
@@ -67,10 +66,10 @@ PAGE_SIZE = 4096  # granularity at which all-zero runs are left out of the snaps
 @dataclass
 class FastBoot:
     folder: str  # e.g. "runtime/0a1b2c3d4e5f/boot"
-    entry: str  # pane.mjs, relative to the site root
-    interpreter: str  # boot.mjs, relative to the site root
+    pyscript_core: str  # PyScript's core.js, relative to the site root: what the page starts
+    interpreter: str  # boot.mjs, relative to the site root: PyScript's `interpreter`
     snapshot: bool
-    modules: list[str] = field(default_factory=list)  # the entry's module graph
+    modules: list[str] = field(default_factory=list)  # the start's module graph, PyScript's and the loader's
     fetches: list[str] = field(default_factory=list)  # what the loader and Pyodide fetch()
 
     def preload_links(self) -> str:
@@ -83,10 +82,6 @@ class FastBoot:
         tags = [f'<link rel="modulepreload" {low} href="./{rel}">' for rel in self.modules]
         tags += [f'<link rel="preload" as="fetch" crossorigin {low} href="./{rel}">' for rel in self.fetches]
         return "\n  ".join(tags)
-
-    def pyscript_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        """PyScript loads our interpreter module; it writes the app files itself (no [files])."""
-        return {**{k: v for k, v in config.items() if k != "files"}, "interpreter": "./" + self.interpreter}
 
 
 def _sha256(*parts: bytes) -> str:
@@ -267,7 +262,6 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
     }
     boot_js = _render("boot.mjs", pyodide_rel, build)
     contents: dict[str, bytes] = {
-        "pane.mjs": (LOADER / "pane.mjs").read_bytes(),
         "boot.mjs": boot_js,
         "module.mjs": module_js,
         SO_NAME: so,
@@ -290,12 +284,21 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
             for ext in (".br", ".gz"):
                 shutil.copyfile(cached / (name + ext), dest / (name + ext))
     pyodide = f"{runtime_prefix}/pyodide"
+    pyscript = f"{runtime_prefix}/pyscript"
     return FastBoot(
         folder=folder,
-        entry=f"{folder}/pane.mjs",
+        pyscript_core=f"{pyscript}/core.js",
         interpreter=f"{folder}/boot.mjs",
         snapshot=snapshot_made,
-        modules=[f"{folder}/pane.mjs", f"{folder}/boot.mjs", f"{folder}/module.mjs", f"{pyodide}/pyodide.asm.mjs"],
+        # core.js is a one-line re-export of its chunk; the loader is imported by PyScript only once its
+        # config is read: preloading both lets them download and compile while the page parses.
+        modules=[
+            f"{pyscript}/core.js",
+            *sorted(f"{pyscript}/{p.name}" for p in (out / pyscript).glob("core-*.js")),
+            f"{folder}/boot.mjs",
+            f"{folder}/module.mjs",
+            f"{pyodide}/pyodide.asm.mjs",
+        ],
         # Not the files boot.mjs reads from Cache Storage (snapshot, sources, both wasm modules): on every
         # start but the first, a preload would decode them from the HTTP cache for nothing.
         fetches=[f"{pyodide}/{n}" for n in ("python_stdlib.zip", "pyodide-lock.json")],

@@ -1,15 +1,24 @@
-// The pane's Python interpreter: Pyodide restored from the memory snapshot that `python -m server build`
-// took after importing pydantic, httpx and the mailconnector package; a plain Pyodide boot (install
-// the wheels, import on first use) when the build has no snapshot or restoring it fails.
+// The pane's Python interpreter, as PyScript's `interpreter` module (pyscript.toml): Pyodide restored
+// from the memory snapshot that `python -m server build` took after importing pydantic, httpx and the
+// mailconnector package; a plain Pyodide boot (install the wheels, import on first use) when the build
+// has no snapshot or restoring it fails. Either way PyScript gets a normal Pyodide API back and runs
+// the page's <script type="py"> on it.
 //
-// `loadPyodide` and `version` are what PyScript expects of an `interpreter` module, so this also
-// runs under PyScript (the dev test harness does); the pane itself starts through pane.mjs. The build
-// renders this file: %PYODIDE% becomes the vendored runtime's folder and %BUILD% the JSON below (names
-// relative to this module, in the same content-hashed folder, cached for a year like the runtime).
+// PyScript's contract (@pyscript/core 0.7.31 / polyscript): it `import()`s this module, reads
+// `version`, calls `loadPyodide({stdout, stderr, indexURL, packages?, lockFileContents?})` and expects a
+// Pyodide API. `indexURL` is replaced by the runtime's folder; `packages` never comes (pyscript.toml has
+// none: the snapshot holds them, the plain boot installs BUILD.packages itself). Nothing else of
+// PyScript is used here, so the module also works on its own: `(await import(url)).loadPyodide()` gives
+// the same interpreter to any page (bench/pages/own-loader.mjs does that, README "Without PyScript").
+//
+// The build renders this file: %PYODIDE% becomes the vendored runtime's folder and %BUILD% the JSON below
+// (names relative to this module, in the same content-hashed folder, cached for a year like the runtime).
 //
 // Everything here leans on private Pyodide options (`_loadSnapshot`, `createPyodideModule`) of the
 // pinned 314.0.7: a new Pyodide version must be re-checked (tests/browser/test_fast_boot.py does it),
-// and any error on the way falls back to the plain boot.
+// and any error on the way falls back to the plain boot. Where the wasm instance is created (and can be
+// adjusted, e.g. for an engine's function-table layout) is one place: preloadingModuleFactory() in
+// module.mjs, used for the restore and by the build's snapshot run; the plain boot is plainBoot() below.
 import { loadPyodide as loadPlainPyodide, version } from "%PYODIDE%/pyodide.mjs";
 import createPyodideModule from "%PYODIDE%/pyodide.asm.mjs";
 import {

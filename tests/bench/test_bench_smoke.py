@@ -27,7 +27,7 @@ def test_bench_command_writes_boot_results_for_the_pane_and_its_baseline(tmp_pat
             "--primes",
             "0",
             "--targets",
-            "pane,bare",
+            "pane,pane_own_loader,bare",
             "--results",
             str(tmp_path),
             "--label",
@@ -44,7 +44,8 @@ def test_bench_command_writes_boot_results_for_the_pane_and_its_baseline(tmp_pat
     results = json.loads((tmp_path / "latest.json").read_text())
     assert results["label"] == "smoke"
     warm = results["boot"]["warm"]
-    for key in ("pane", "bare"):
+    # The pane (through PyScript), the previous own-loader route and the bare baseline, in one run.
+    for key in ("pane", "pane_own_loader", "bare"):
         (sample,) = warm["samples"][key]
         assert sample["page_errors"] == []
         # The marks the bench waits for were really set, after the page started painting.
@@ -58,7 +59,8 @@ def test_bench_command_writes_boot_results_for_the_pane_and_its_baseline(tmp_pat
     # One table row per target, with the ratio to the bare baseline (1.00× for the baseline itself).
     table = (tmp_path / "latest.md").read_text()
     assert "accepts input / Python ready | ready ÷ bare |" in table
-    assert "| Mail Connector pane |" in table
+    assert "| Mail Connector pane (PyScript, snapshot interpreter) |" in table
+    assert "| pane, own loader without PyScript (previous) |" in table
     assert "| bare loadPyodide() |" in table and "| 1.00× |" in table
 
 

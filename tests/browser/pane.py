@@ -9,11 +9,18 @@ from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page, Request
 
-# Collects CSP violations before any page script runs.
+# Collects CSP violations, and the events PyScript dispatches on the page's <script type="py"> (they
+# bubble: `py:ready` once its interpreter is loaded, `py:done` once the script ran), before any page
+# script runs.
 CSP_RECORDER = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
   {directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample}));
+window.__pyscriptEvents = [];
+for (const type of ['py:ready', 'py:done']) {
+  document.addEventListener(type, e => window.__pyscriptEvents.push(
+    {type, script: e.target.getAttribute && e.target.getAttribute('type')}));
+}
 """
 
 BOOT_TIMEOUT_MS = 60_000  # cold boot on a busy 2-core CI machine; not a performance assertion
@@ -48,7 +55,19 @@ class PaneDriver:
         self.page.goto(f"{self.base_url}/index.html{query}")
 
     def wait_ready(self) -> None:
+        """PyScript ran the page's <script type="py"> (its own `py:done` event), and the pane took over."""
+        self.wait_pyscript_done()
         self.page.wait_for_selector("#app[data-state='ready']", timeout=BOOT_TIMEOUT_MS)
+
+    def wait_pyscript_done(self) -> None:
+        self.page.wait_for_function(
+            "window.__pyscriptEvents && window.__pyscriptEvents.some(e => e.type === 'py:done')",
+            timeout=BOOT_TIMEOUT_MS,
+        )
+
+    def pyscript_events(self) -> list[dict[str, str]]:
+        events: list[dict[str, str]] = self.page.evaluate("window.__pyscriptEvents")
+        return events
 
     def csp_violations(self) -> list[dict[str, str]]:
         violations: list[dict[str, str]] = self.page.evaluate("window.__cspViolations")

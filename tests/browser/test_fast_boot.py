@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import httpx
 import pytest
@@ -27,12 +28,29 @@ def marks(page: Page) -> set[str]:
     return set(names)
 
 
-def boot_folder(site: RunningSite) -> str:
-    """runtime/<hash>/boot, where index.html's entry module lives."""
+def pyscript_config(site: RunningSite) -> dict[str, object]:
+    """The config inlined in index.html's <script type="py">."""
     html = httpx.get(f"{site.url}/index.html").text
-    entry = re.search(r'data-pyscript="\./(runtime/[0-9a-f]+/boot)/pane\.mjs"', html)
-    assert entry, "index.html does not start the pane through the loader"
-    return entry.group(1)
+    attribute = re.search(r'<script type="py" config="([^"]+)"', html)
+    assert attribute, "index.html has no <script type=py> with an inline config"
+    config: dict[str, object] = json.loads(unescape(attribute.group(1)))
+    return config
+
+
+def boot_folder(site: RunningSite) -> str:
+    """runtime/<hash>/boot, where PyScript's `interpreter` (the snapshot loader) lives."""
+    interpreter = str(pyscript_config(site)["interpreter"])
+    folder = re.fullmatch(r"\./(runtime/[0-9a-f]+/boot)/boot\.mjs", interpreter)
+    assert folder, f"PyScript's interpreter is not the snapshot loader: {interpreter}"
+    return folder.group(1)
+
+
+def test_pyscripts_config_is_inlined_and_leaves_packages_to_the_snapshot(site: RunningSite) -> None:
+    config = pyscript_config(site)
+    boot_folder(site)
+    # The snapshot holds the packages (the plain boot installs them itself): PyScript must not.
+    assert not {"packages", "files", "fetch"} & config.keys()
+    assert {"!py-editor", "!py-terminal", "!py-game", "!donkey", "!deprecations-manager"} <= set(config["plugins"])
 
 
 def test_the_pane_starts_from_the_snapshot_without_installing_any_wheel(pane: PaneDriver) -> None:
@@ -44,6 +62,8 @@ def test_the_pane_starts_from_the_snapshot_without_installing_any_wheel(pane: Pa
     assert any(url.endswith("/boot/snapshot.bin") for url in pane.requests)
     # pydantic, httpx and the app were imported in the snapshot: no wheel is even downloaded.
     assert not [url for url in pane.requests if url.endswith(WHEEL)]
+    # PyScript loaded the interpreter and ran the page's script (pane.wait_ready waited for `py:done`).
+    assert [e["type"] for e in pane.pyscript_events()] == ["py:ready", "py:done"]
     assert pane.external_requests() == []
     assert pane.page_errors == []
     assert pane.console_errors == []
@@ -84,9 +104,11 @@ def test_the_pane_still_starts_when_the_snapshot_cannot_be_restored(
     seen = marks(pane.page)
     assert "mc:plain-boot" in seen and "mc:snapshot-restored" not in seen
     assert any("restoring the Python snapshot failed" in w for w in warnings), warnings
-    # The plain boot installed the packages from the add-in's own wheels.
+    # The plain boot installed the packages from the add-in's own wheels, and PyScript ran the page on it.
     assert any("/pydantic_core-" in u and u.endswith(WHEEL) for u in pane.requests)
+    assert [e["type"] for e in pane.pyscript_events()] == ["py:ready", "py:done"]
     assert pane.page_errors == []
+    assert pane.csp_violations() == []
 
 
 def test_later_starts_read_the_snapshot_from_cache_storage_and_survive_a_bad_copy(pane: PaneDriver) -> None:
@@ -123,11 +145,21 @@ def test_later_starts_read_the_snapshot_from_cache_storage_and_survive_a_bad_cop
     assert pane.page_errors == []
 
 
-def test_plain_boot_can_be_asked_for(pane: PaneDriver) -> None:
+def test_plain_boot_can_be_asked_for_and_still_runs_under_pyscript(pane: PaneDriver) -> None:
     pane.open("?mc-boot=plain")
     pane.wait_ready()
-    assert "mc:plain-boot" in marks(pane.page)
+    seen = marks(pane.page)
+    assert "mc:plain-boot" in seen and "mc:snapshot-restored" not in seen
+    assert not any(url.endswith("/boot/snapshot.bin") for url in pane.requests)
+    assert any("/pydantic_core-" in u and u.endswith(WHEEL) for u in pane.requests)
+    # The same PyScript start on the plain interpreter: its events, the caret in the first field.
+    assert [e["type"] for e in pane.pyscript_events()] == ["py:ready", "py:done"]
+    assert any(url.endswith("/pyscript/core.js") for url in pane.requests)
+    assert pane.page.evaluate("document.activeElement.id") == "mc-url"
+    assert pane.external_requests() == []
     assert pane.page_errors == []
+    assert pane.console_errors == []
+    assert pane.csp_violations() == []
 
 
 RESTORED_PYTHON = """

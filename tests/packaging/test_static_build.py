@@ -59,7 +59,10 @@ def test_plain_http_server_boots_the_pane(browser: Browser, plain_server: tuple[
         route.fulfill(path=SIMULATED_HOST, content_type="text/javascript")
 
     page.route(OFFICE_JS_CDN, office)
+    # PyScript runs the page's Python: its `py:done` event reaches the document.
+    page.add_init_script("document.addEventListener('py:done', () => { window.__pyDone = true; });")
     page.goto(url + "/index.html")
+    page.wait_for_function("window.__pyDone === true", timeout=60_000)
     page.wait_for_selector("#app[data-state='ready']", timeout=60_000)
     context.close()
     assert errors == []

@@ -1,11 +1,9 @@
-// Entry module of the task pane (index.html has boot.js insert it): Python from boot.mjs, then the
-// code of the page's <script type="py"> tags, in order.
-//
-// The pane runs them itself instead of through PyScript's core: PyScript adds about a second to every
-// start (its own JavaScript, then writing and importing its Python package), which the 1.5 s budget
-// for a usable pane cannot carry (bench/FAST-BOOT.md has the numbers). The Python code is the same
-// either way; nothing in the mailconnector package imports `pyscript`.
-import { loadPyodide } from "./boot.mjs";
+// Benchmark baseline only (bench-own-loader.html, target `pane_own_loader`): the pane's previous start,
+// without PyScript. The snapshot loader (boot.mjs) gives Python, then this module runs the code of the
+// page's <script type="py"> tags itself, in order. It is also the shape of a pane without PyScript
+// (README "Without PyScript"): the Python code is the same, only the `pyscript` imports at the edges
+// (mailconnector/browser.py) would point at `js` and `pyodide.ffi` again.
+import { loadPyodide } from "%BOOT%/boot.mjs";
 
 function dedent(code) {
   const lines = code.replace(/^\s*\n/, "").split("\n");
