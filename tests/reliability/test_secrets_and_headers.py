@@ -27,6 +27,7 @@ from server.static import security_headers
 from tests.browser.pane import Flow, PaneDriver
 from tests.conftest import RunningCrm, RunningSite
 from tests.reliability.support import read_db
+from tests.support.canaries import escaping_path, plant
 
 pytestmark = pytest.mark.browser
 
@@ -219,14 +220,17 @@ def assert_headers(headers: list[tuple[str, str]], expected: dict[str, str], whe
 @pytest.mark.parametrize(("method", "path", "status"), [
     ("GET", "/index.html", 200),
     ("GET", "/no-such-file.js", 404),
-    ("GET", "/..%2f..%2fetc/passwd", 404),
+    ("GET", "/..%2f{up1}", 404),  # a canary file exists there (tests/support/canaries.py)
+    ("GET", "/.canary-hidden.txt", 404),
     ("HEAD", "/index.html", 200),
     ("POST", "/index.html", 405),
 ])
 def test_every_answer_of_the_pane_server_carries_the_security_headers(site: RunningSite, method: str, path: str,
                                                                         status: int) -> None:
-    response = httpx.request(method, site.url + path, timeout=10)
+    canaries = plant(site.root)
+    response = httpx.request(method, site.url + escaping_path(path, canaries), timeout=10)
     assert response.status_code == status
+    assert canaries.secret not in response.text
     assert_headers(response.headers.multi_items(), security_headers(https=False), path)
 
 
