@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import RunningCrm
 from tests.support.browser import PyodideError, PyodideHarness
+from tests.support.faults import FaultsControl
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.browser
@@ -111,6 +112,13 @@ async def main():
     assert result["subject"] == "Pyodide link test"
 
 
+def test_harness_passes_values_as_json(harness: PyodideHarness) -> None:
+    value = {"text": "it is true, not false, and not null", "flags": [True, False, None], "n": 1.5,
+             "quote": "'\"\\ \u00e8 \u2028"}
+    echoed = harness.run("async def main():\n    return [VALUE, type(VALUE['flags'][0]).__name__]\n", VALUE=value)
+    assert echoed == [value, "bool"]
+
+
 def test_harness_reports_python_errors(harness: PyodideHarness) -> None:
     with pytest.raises(PyodideError) as err:
         harness.run("async def main():\n    raise ValueError('boom')\n")
@@ -118,42 +126,64 @@ def test_harness_reports_python_errors(harness: PyodideHarness) -> None:
 
 
 def test_timeouts_and_cancellation_abort_the_fetch(harness: PyodideHarness, crm: RunningCrm) -> None:
-    import httpx
-
-    # The CRM holds each mcstatus answer 3 s (test-mode fault), longer than the client's 0.5 s timeout.
-    armed = httpx.post(f"{crm.url}/_test/faults", json={"operation": "mcstatus", "fault": "delay", "seconds": 3,
-                                                        "times": 0}, timeout=10)
-    assert armed.status_code == 200
+    """The CRM holds every mcstatus (test-mode fault) until the test releases it, so the client's 0.5 s
+    timeout and the pane's cancel both land while the request is in flight; the browser itself then
+    reports each fetch as aborted (not merely a Python exception while the request goes on)."""
+    faults = FaultsControl(crm.url)
+    failed: list[tuple[str, str]] = []
+    finished: list[str] = []
+    page = harness.page
+    on_failed = lambda r: failed.append((r.url, r.failure or "")) if "/mcstatus" in r.url else None  # noqa: E731
+    on_finished = lambda r: finished.append(r.url) if "/mcstatus" in r.url else None  # noqa: E731
+    page.on("requestfailed", on_failed)
+    page.on("requestfinished", on_finished)
+    faults.arm("mcstatus", "hold", times=0)
     try:
-        result = harness.run(
+        timed_out = harness.run(
             CLIENT
             + """
-import asyncio, time
+import asyncio, builtins
 from mailconnector.crm.errors import CrmError
 from mailconnector.crm.retry import NO_RETRY
 
 async def main():
-    c = client(timeouts={"mcstatus": 0.5}, retry=NO_RETRY)
-    started = time.monotonic()
     try:
-        await c.status()
-        timed_out = "no error"
+        await client(timeouts={"mcstatus": 0.5}, retry=NO_RETRY).status()
+        code = "no error"
     except CrmError as exc:
-        timed_out = exc.code
-    waited = time.monotonic() - started
-    # A call cancelled by the pane (a newer search, a closed screen) stops at once.
-    task = asyncio.ensure_future(client(retry=NO_RETRY).status())
-    await asyncio.sleep(0.2)
-    task.cancel()
-    try:
-        await task
-        cancelled = False
-    except asyncio.CancelledError:
-        cancelled = True
-    return {"code": timed_out, "gave_up_before_the_answer": waited < 2.5, "cancelled": cancelled}
+        code = exc.code
+    # a second call, left in flight: the test cancels it once the CRM holds it
+    builtins._cancel_me = asyncio.ensure_future(client(retry=NO_RETRY).status())
+    return code
 """,
             CRM=crm.url,
         )
+        assert timed_out == "TIMEOUT"
+        # both calls are at the CRM, unanswered: the first one timed out while held
+        faults.wait("two mcstatus held", lambda r: len(r["holding"]) == 2)
+        cancelled = harness.run(
+            """
+import asyncio, builtins
+
+async def main():
+    task = builtins._cancel_me
+    task.cancel()  # a newer search, a closed screen: the pane cancels the call
+    try:
+        await task
+        return False
+    except asyncio.CancelledError:
+        return True
+"""
+        )
+        assert cancelled is True
+        assert faults.release("mcstatus") == 2
+        hits = faults.wait_finished("mcstatus", "hold", count=2)
+        assert [h["hold"] for h in hits] == ["released", "released"]
+        page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")  # deliver pending events
     finally:
-        httpx.delete(f"{crm.url}/_test/faults", timeout=10)
-    assert result == {"code": "TIMEOUT", "gave_up_before_the_answer": True, "cancelled": True}
+        faults.clear()
+        page.remove_listener("requestfailed", on_failed)
+        page.remove_listener("requestfinished", on_finished)
+    # the browser aborted both fetches (AbortController): neither read the answer the CRM sent later
+    assert [failure for _, failure in failed] == ["net::ERR_ABORTED", "net::ERR_ABORTED"], failed
+    assert finished == []

@@ -5,6 +5,7 @@ an Outlook too old to hand over attachments, a mail over the CRM's size limit.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import uuid
@@ -102,7 +103,11 @@ def test_link_errors_are_explained_and_leave_nothing_half_stored(pane: PaneDrive
     assert t.plural("receipt.files", 1, size=t.size(len(PDF))) in flow.text("#mc-receipt")
     documents = stored(crm, "documents", message_id)
     assert sorted(d["filename"] for d in documents if d["kind"] == "attachment") == ["offerta.pdf"]
-    assert NOTE  # the refused file's content never reached the CRM
+    # the refused file was never uploaded on its own: no document of this mail, no upload, has its bytes
+    note_sha = hashlib.sha256(NOTE.encode()).hexdigest()
+    assert note_sha not in {d["file_sha256"] for d in documents}
+    uploads = httpx.get(f"{crm.url}/_test/uploads", params={"user": "anna"}).json()
+    assert note_sha not in {u["sha256"] for u in uploads}
     flow.shots("receipt-skipped", t.language)
 
     # --- an Outlook without the attachment API (Mailbox 1.5) ----------------------------------------------------------

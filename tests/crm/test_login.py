@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 
 import httpx
 import pytest
@@ -160,7 +163,7 @@ def test_admin_revokes_device_tokens(crm: RunningCrm) -> None:
     tokens = json.loads(crm.admin("tokens", "list", "--user", "sara", "--json").stdout)
     mine = [t for t in tokens if t["device"] == device]
     assert len(mine) == 1 and mine[0]["state"] == "active"
-    assert s.secret not in json.dumps(tokens)  # only a hash is stored
+    assert s.secret not in json.dumps(tokens)  # the admin's listing does not show it
     crm.admin("tokens", "revoke", str(mine[0]["id"]))
     r = s.call("mcsuggest", addresses=["mario.rossi@example.it"])
     assert r.status_code == 401 and code_of(r) == "SESSION_EXPIRED"
@@ -177,3 +180,17 @@ def test_users_list_from_the_cli(crm: RunningCrm) -> None:
     assert users["anna"]["role"] == "Sales Manager" and users["admin"]["admin"] is True
     logins = crm.admin("demo-logins").stdout
     assert "anna123" in logins and "JBSWY3DPEHPK3PXP" in logins
+
+
+def test_device_tokens_are_stored_only_as_their_hash(crm: RunningCrm) -> None:
+    """Read from the database itself: the row of this device holds SHA-256(token), and the token's text
+    is nowhere in the database's files (main file and write-ahead log)."""
+    device = f"hash-{uuid.uuid4().hex[:6]}"
+    s = login(crm, "anna", device=device)
+    with closing(sqlite3.connect(f"file:{crm.db_path}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT token_hash FROM device_tokens WHERE device = ?", (device,)).fetchall()
+    assert rows == [(hashlib.sha256(s.secret.encode()).hexdigest(),)]
+    assert rows[0][0] != s.secret
+    files = [p for p in crm.db_path.parent.glob(crm.db_path.name + "*") if p.is_file()]
+    assert crm.db_path in files
+    assert not [p.name for p in files if s.secret.encode() in p.read_bytes()]

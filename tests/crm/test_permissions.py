@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.conftest import RunningCrm
@@ -133,7 +138,7 @@ def test_retrieve_errors(sessions: dict[str, Session]) -> None:
     assert r.json()["message"] == "Permission to perform the operation is denied for name"
 
 
-def test_values_are_strings_refs_null_times_in_user_zone(sessions: dict[str, Session]) -> None:
+def test_values_are_strings_refs_null_times_in_user_zone(crm: RunningCrm, sessions: dict[str, Session]) -> None:
     rec = sessions["anna"].data("retrieve", id="9x6")
     assert isinstance(rec, dict)
     assert rec["ticket_no"] == "TT1042" and rec["parent_id"] == "3x1" and rec["contact_id"] == "4x3"
@@ -142,8 +147,13 @@ def test_values_are_strings_refs_null_times_in_user_zone(sessions: dict[str, Ses
     assert isinstance(lead, dict) and lead["city"] == "Torino" and lead["description"] == ""
     project = sessions["anna"].data("retrieve", id="41x11")
     assert project["linktoaccountscontacts"] is None
-    # stored 2024-09-20 09:00 UTC (seed) -> Europe/Rome is UTC+2 in September
-    assert rec["createdtime"][:4].isdigit() and len(rec["createdtime"]) == 19
+    # stored in UTC; shown in anna's zone (Europe/Rome), converted here independently with zoneinfo
+    with closing(sqlite3.connect(f"file:{crm.db_path}?mode=ro", uri=True)) as db:
+        (stored,) = db.execute("SELECT created_time FROM crmentity WHERE crmid = 6").fetchone()
+    utc = datetime.strptime(stored, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    rome = utc.astimezone(ZoneInfo("Europe/Rome"))
+    assert rome.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+    assert rec["createdtime"] == rome.strftime("%Y-%m-%d %H:%M:%S") != stored
 
 
 def test_messages_query_shows_only_own_copies(crm: RunningCrm, sessions: dict[str, Session]) -> None:

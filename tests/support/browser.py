@@ -50,8 +50,10 @@ class PyodideHarness:
 
     def run(self, code: str, **values: object) -> Any:
         """`code` defines `async def main()`; `values` become globals of the code (JSON-able)."""
-        prelude = "".join(f"{name} = {json.dumps(value)!s}\n" for name, value in values.items())
-        prelude = prelude.replace("true", "True").replace("false", "False").replace("null", "None")
+        # each value crosses as JSON text, decoded by Python's json (a text containing "true" stays text)
+        prelude = "import json as _json\n" + "".join(
+            f"{name} = _json.loads({json.dumps(value)!r})\n" for name, value in values.items()
+        )
         answer = json.loads(self.page.evaluate("code => window.mcRun(code)", prelude + textwrap.dedent(code)))
         if not answer["ok"]:
             raise PyodideError(answer["error"], answer["message"], answer["traceback"])
