@@ -9,6 +9,7 @@ The truth is computed here from every row the user may see (read page by page wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,10 +68,16 @@ def searcher(crm: RunningCrm) -> Iterator[Searcher]:
 
 
 def words_meant(text: str, fields: tuple[str, ...]) -> tuple[str, ...]:
-    """What the client says the text means: every word must occur in some field (a long multi-word
-    query is matched as one phrase, see vtql.search_condition)."""
-    words = vtql.SearchTerms.parse(text).words
-    if len(words) > 1 and len(fields) ** len(words) * len(words) > vtql.MAX_LIKE_CONDITIONS:
+    """What the text means, restated here from the documented rule (not computed by the client's code):
+    control characters are spaces; text in double quotes is one phrase; otherwise every word must occur
+    in some field, except that a query needing more than 256 LIKE conditions (fields^words × words) is
+    matched as one phrase."""
+    cleaned = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text).split())
+    if len(cleaned) >= 2 and cleaned[0] == cleaned[-1] == '"':
+        inner = " ".join(cleaned[1:-1].split())
+        return (inner,) if inner else ()
+    words = tuple(dict.fromkeys(cleaned.split()))
+    if len(words) > 1 and len(fields) ** len(words) * len(words) > 256:
         return (" ".join(words),)
     return words
 
@@ -103,12 +110,42 @@ def test_search_text_never_changes_the_meaning_of_the_query(searcher: Searcher, 
         assert found == expected, (text, words)
 
 
-def test_the_generated_texts_reach_the_hostile_records(searcher: Searcher) -> None:
-    """The property above is not vacuous: texts made of these pieces do find the hostile anchors
-    and miss their look-alike decoys (4x23 'Fattoria 1000 Bio', 4x24 'underXscore', ...)."""
+# (text, records it must find, look-alike records it must not find): each decoy is what a wrong
+# escaping would find ('%' or '_' as wildcards, a dropped backslash, an undoubled quote).
+ANCHORS_AND_DECOYS = [
+    ("100% Bio", {"4x17"}, {"4x23"}),
+    ("100%", {"4x17"}, {"4x23"}),
+    ("0% B", {"4x17"}, {"4x23"}),
+    ("under_score", {"4x18"}, {"4x24"}),
+    ("_score", {"4x18"}, {"4x24"}),
+    ("r_s", {"4x18"}, {"4x24"}),
+    ("back\\slash", {"4x19"}, {"4x25"}),
+    ("k\\s", {"4x19"}, {"4x25"}),
+    ("\\slash", {"4x19"}, {"4x25"}),
+    ("O'Brien", {"4x16"}, {"4x26"}),
+    ("'B", {"4x16"}, {"4x26"}),
+    ("O''Brien", set(), {"4x16", "4x26"}),
+    ("\\%", set(), {"4x17", "4x23", "4x19"}),
+    ("\\_", set(), {"4x18", "4x24", "4x19"}),
+    ("' OR '1'='1", set(), {"4x16", "4x17", "4x18"}),
+    ("<script>", {"4x21"}, {"4x22"}),
+    ("onerror=", {"4x22"}, {"4x21"}),
+    ("ünal zoë", {"4x20"}, set()),
+    ('"100% Bio"', {"4x17"}, {"4x23"}),
+    ('"Fattoria 100%"', set(), {"4x17"}),  # one phrase: first and last name are two fields
+]
+
+
+@pytest.mark.parametrize(("text", "anchors", "decoys"), ANCHORS_AND_DECOYS)
+def test_hostile_texts_find_their_anchors_and_miss_their_decoys(
+    searcher: Searcher, text: str, anchors: set[str], decoys: set[str]
+) -> None:
+    """The property above is not vacuous: hostile texts do find the hostile anchors and miss their
+    look-alike decoys (4x23 'Fattoria 1000 Bio', 4x24 'underXscore', 4x25 'backslash', 4x26 'OBrien')."""
     contacts = searcher.modules["Contacts"]
-    for text, anchor, decoy in [("100% Bio", "4x17", "4x23"), ("under_score", "4x18", "4x24"),
-                                ("back\\slash", "4x19", "4x25"), ("O'Brien", "4x16", "4x26")]:
-        result = searcher.loop.call(searcher.client.search(contacts, text, limit=100, resolve_references=False))
-        found = {r.id for r in result.records}
-        assert anchor in found and decoy not in found, text
+    result = searcher.loop.call(searcher.client.search(contacts, text, limit=100, resolve_references=False))
+    found = {r.id for r in result.records}
+    assert anchors <= found and not decoys & found, (text, found)
+    # and the oracle of the property agrees with these literal expectations
+    expected = containing(searcher.rows["Contacts"], contacts.search_fields, words_meant(text, contacts.search_fields))
+    assert anchors <= expected and not decoys & expected, text

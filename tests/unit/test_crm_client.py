@@ -297,7 +297,16 @@ def test_link_sends_encoded_message_and_attachments_as_multipart() -> None:
     assert len(sent.request.content) < 6000  # 2000 "è" stay 2 bytes each: no percent-encoding blow-up
     assert sent.params["target"] == "4x10"
     assert sent.params["eml"] == "u2"
-    assert encoded(sent, "message") == message.to_wire()
+    assert encoded(sent, "message") == {  # written out: the wire format is the protocol's (B.7), not the model's
+        "subject": "Offerta",
+        "body_html": "<p>" + "è" * 1000 + "</p>",
+        "body_text": "è" * 1000,
+        "from": {"name": "Mario", "address": "mario.rossi@example.it"},
+        "to": [{"name": "", "address": "a@x.it"}],
+        "cc": [],
+        "date": "2024-11-12T10:15:00+01:00",
+        "messageid": "<m@x>",
+    }
     assert encoded(sent, "attachments") == [
         {
             "upload": "u1",
