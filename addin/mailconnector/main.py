@@ -1,4 +1,5 @@
-"""Browser entry point of the task pane (runs under Pyodide only; index.html calls `start()`).
+"""Browser entry point of the task pane (runs under PyScript only: index.html's <script type="py"> calls
+`start()`, and PyScript has imported its `pyscript` package by then).
 
 Wires Office (the bridge), the CRM client (fetch transport), the core `App` and the DOM `View`.
 Importing this module imports everything the pane runs, and has no effect on the page: no module
@@ -13,8 +14,7 @@ import sys
 import traceback
 from typing import Any
 
-import js  # the browser's global scope, provided by Pyodide
-
+from mailconnector.browser import document, window
 from mailconnector.core.app import App
 from mailconnector.crm import CrmClient
 from mailconnector.crm.transport import FetchTransport
@@ -40,11 +40,11 @@ def start() -> None:
 
 
 async def _boot() -> None:
-    root = js.document.getElementById("app")
+    root = document.getElementById("app")
     try:
         bridge = OfficeBridge()
         in_outlook = await bridge.ready()
-        translator = Translator(bridge.display_language() if in_outlook else str(js.navigator.language))
+        translator = Translator(bridge.display_language() if in_outlook else str(window.navigator.language))
         _apply_theme(bridge)
         app = App(host=bridge, make_client=make_client, preferences=RoamingPreferences(bridge),
                   tokens=LocalTokenStore())
@@ -55,7 +55,7 @@ async def _boot() -> None:
         app.start(mail)
         root.setAttribute("data-state", "ready")
         root.setAttribute("aria-busy", "false")
-        js.performance.mark("mc:ready")
+        window.performance.mark("mc:ready")
         if in_outlook:
             await _follow_host(bridge, app, mail)
     except Exception:
@@ -103,7 +103,7 @@ async def _item_changed(bridge: OfficeBridge, app: App, handle: ItemHandle | Non
 
 def _apply_theme(bridge: OfficeBridge) -> None:
     dark = bridge.dark_theme()
-    html = js.document.documentElement
+    html = document.documentElement
     if dark is None:
         html.removeAttribute("data-theme")
     else:

@@ -7,20 +7,14 @@ and its type checks do not depend on the browser); it just cannot send anything 
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any
 
 import httpx
 
-try:  # Pyodide only
-    import js
-    from pyodide.ffi import JsException, create_proxy, to_js
-except ImportError:  # CPython: tests use httpx's own transports
-    js = None
-    JsException = RuntimeError  # never raised under CPython; keeps the except clause valid
-    create_proxy = to_js = None
-
-IN_BROWSER = sys.platform == "emscripten"
+# PyScript's window and ffi (mailconnector.browser): importable under CPython too, where tests use
+# httpx's own transports and nothing here is called.
+from mailconnector.browser import IN_BROWSER, JsException, create_proxy, to_js
+from mailconnector.browser import window as js
 
 # Browsers refuse to let scripts set these (or they trigger a needless CORS preflight).
 _NOT_SENT = frozenset(
@@ -60,7 +54,7 @@ class FetchTransport(httpx.AsyncBaseTransport):
     """One fetch per request; the whole answer is read (the CRM's answers are small JSON)."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if js is None:
+        if not IN_BROWSER:
             raise RuntimeError("FetchTransport needs a browser (Pyodide)")
         body = await request.aread()
         headers = [[k, v] for k, v in request.headers.multi_items() if k.lower() not in _NOT_SENT]

@@ -11,9 +11,10 @@ Why it is shaped this way:
 - Callback APIs become awaitables through an asyncio Future and a once-callable JS function.
 - Attachments are fetched one at a time (`attachment_contents`), so only one is in memory.
 
-`OfficeBridge(office=..., once=..., keep=...)` takes the Office namespace and the two Pyodide
+`OfficeBridge(office=..., once=..., keep=...)` takes the Office namespace and the two callback
 helpers as arguments so that CPython tests can drive it with fake objects; in the browser the
-defaults are `js.Office`, `pyodide.ffi.create_once_callable` and `pyodide.ffi.create_proxy`.
+defaults come from mailconnector.browser: PyScript's `window.Office`, Pyodide's
+`create_once_callable` (PyScript has none) and `pyscript.ffi.create_proxy`.
 """
 
 from __future__ import annotations
@@ -110,10 +111,9 @@ class ItemHandle:
 class OfficeBridge:
     def __init__(self, office: Any = None, *, once: Wrap | None = None, keep: Wrap | None = None) -> None:
         if office is None or once is None or keep is None:
-            import js  # the browser's global scope: only in Pyodide
-            from pyodide.ffi import create_once_callable, create_proxy
+            from mailconnector.browser import create_once_callable, create_proxy, window
 
-            office = js.Office if office is None else office
+            office = window.Office if office is None else office
             once = create_once_callable if once is None else once
             keep = create_proxy if keep is None else keep
         self._office = office

@@ -1,13 +1,16 @@
 """The device token in this browser's localStorage, and nowhere else (never in Office's roaming
-settings, which follow the user to other machines)."""
+settings, which follow the user to other machines).
+
+localStorage (through PyScript's `window`), not `pyscript.storage`: Office documents localStorage for an
+add-in's own state (partitioned by the host), and it reads synchronously while the first screen is
+chosen; `pyscript.storage` is IndexedDB behind an await."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 
-import js  # the browser's global scope (Pyodide); imported only in the browser
-
+from mailconnector.browser import window
 from mailconnector.core.ports import StoredSession
 
 TOKEN_KEY = "mailconnector.session"  # noqa: S105 - a storage key, not a secret
@@ -24,7 +27,7 @@ class LocalTokenStore:
 
     def load(self) -> StoredSession | None:
         try:
-            raw = _text(js.localStorage.getItem(TOKEN_KEY))
+            raw = _text(window.localStorage.getItem(TOKEN_KEY))
             data = json.loads(raw) if raw else None
             if not isinstance(data, dict):
                 return None
@@ -35,10 +38,10 @@ class LocalTokenStore:
     def save(self, session: StoredSession) -> None:
         # storage disabled: the session lasts as long as the pane
         with contextlib.suppress(Exception):
-            js.localStorage.setItem(
+            window.localStorage.setItem(
                 TOKEN_KEY, json.dumps({"url": session.url, "username": session.username, "token": session.token})
             )
 
     def clear(self) -> None:
         with contextlib.suppress(Exception):
-            js.localStorage.removeItem(TOKEN_KEY)
+            window.localStorage.removeItem(TOKEN_KEY)

@@ -2,8 +2,15 @@
 
 `screens` describes what to show (a `vdom` tree); this module patches the page to match it,
 position by position, so that fields keep their focus and caret while the user types. Strings only
-ever become text nodes. Events are delegated: four listeners on `#app` for the whole life of the
+ever become text nodes. Events are delegated: five listeners on `#app` for the whole life of the
 pane, whatever is rendered, so no JS callback is ever leaked by re-rendering.
+
+The page is reached through PyScript's `document` and `pyscript.ffi.create_proxy` (mailconnector.browser).
+`pyscript.web` is not used: it has no patcher (re-rendering through it would replace the fields the user
+is typing in, losing focus and caret; patching through it is these same DOM calls plus a wrapper per
+node), its element constructors insert strings as HTML, and its import would be on every start
+(measured in mailconnector/browser.py). `pyscript.when` is not used for the listeners for the same
+import, and because it binds to the elements present when it runs while this view replaces them.
 """
 
 from __future__ import annotations
@@ -14,9 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import js  # the browser's global scope (Pyodide); this module is only imported in the browser
-from pyodide.ffi import create_proxy
-
+from mailconnector.browser import create_proxy, document
 from mailconnector.core.app import App
 from mailconnector.core.state import AppState
 from mailconnector.ui import screens
@@ -34,7 +39,6 @@ def _js(value: Any) -> Any:
 
 
 def create(node: Node) -> Any:
-    document = js.document
     if isinstance(node, str):
         return document.createTextNode(node)
     element = document.createElementNS(SVG_NS, node.tag) if node.tag in SVG_TAGS else document.createElement(node.tag)
@@ -114,7 +118,7 @@ class View:
         self.app = app
         self.t = translator
         self.version = version
-        self.root = js.document.getElementById("app")
+        self.root = document.getElementById("app")
         self._tree: tuple[Node, ...] | None = None
         self._focus_key: tuple[str, bool] | None = None
         self._problem_key: object = None
@@ -125,7 +129,7 @@ class View:
     def mount(self) -> None:
         """Take over `#app`: drop the painted skeleton, listen to events, render the current state."""
         self._listen()
-        js.document.documentElement.setAttribute("lang", self.t.locale.tag)
+        document.documentElement.setAttribute("lang", self.t.locale.tag)
         self.root.replaceChildren()
         self._tree = ()
         self.app.subscribe(self.render)
@@ -152,8 +156,8 @@ class View:
         if self._focus_pending:
             # the screen's first field may appear a moment later (modules still loading): keep trying
             # until it does, unless the user has put the focus somewhere themselves meanwhile
-            active = _js(js.document.activeElement)
-            if active is None or active.isSameNode(js.document.body) or not self.root.contains(active):
+            active = _js(document.activeElement)
+            if active is None or active.isSameNode(document.body) or not self.root.contains(active):
                 self._focus_pending = not self._focus_first(state)
             else:
                 self._focus_pending = False
@@ -173,8 +177,8 @@ class View:
         if state.reauth is not None:
             return self._focus("#mc-reauth-password", "#mc-reauth-code")
         if state.screen == "connect":
-            url = _js(js.document.getElementById("mc-url"))
-            user = _js(js.document.getElementById("mc-username"))
+            url = _js(document.getElementById("mc-url"))
+            user = _js(document.getElementById("mc-username"))
             if url is not None and not url.value:
                 url.focus()
                 return True
@@ -273,7 +277,7 @@ class View:
         key = str(event.key)
         if key not in ("ArrowDown", "ArrowUp"):
             return
-        active = _js(js.document.activeElement)
+        active = _js(document.activeElement)
         records = list(self.root.querySelectorAll(".records .record"))
         if active is not None and str(active.id) == "mc-query" and key == "ArrowDown":
             results = list(self.root.querySelectorAll("#mc-results .record"))
