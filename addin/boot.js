@@ -16,6 +16,16 @@
   if (supported) {
     root.className += " wasm";
     var core = me.getAttribute("data-pyscript");
+    var interpreter = me.getAttribute("data-interpreter");
+    if (interpreter) {
+      // PyScript's `interpreter` module (the snapshot loader), evaluated now: it starts reading the
+      // snapshot and compiling the wasm while the page parses and PyScript's core sets itself up.
+      // PyScript later imports the same URL and gets this same module instance.
+      var loader = document.createElement("script");
+      loader.type = "module";
+      loader.src = interpreter;
+      document.head.appendChild(loader);
+    }
     // PyScript's core looks for the <script type="py"> and its config once, when it is evaluated: a
     // module inserted from here runs as soon as it arrives (warm: before the body is parsed), so it is
     // inserted once the document is parsed. The head's modulepreload has it downloaded already.

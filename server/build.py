@@ -192,6 +192,7 @@ def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://local
     fast_boot = snapshot.add_fast_boot(staging, runtime_prefix, app_rel, result.files)
     replacements["BOOT_PRELOADS"] = fast_boot.preload_links()
     replacements["PYSCRIPT_CORE"] = "./" + fast_boot.pyscript_core
+    replacements["INTERPRETER"] = fast_boot.interpreter
     config = pyscript_config(fast_boot.interpreter)
     replacements["PYSCRIPT_CONFIG"] = inline_config(config)
     replacements["MPY_CONFIG"] = html.escape(json.dumps({"plugins": config.get("plugins", [])}), quote=False)

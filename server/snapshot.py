@@ -6,7 +6,8 @@
       boot.mjs, module.mjs    the interpreter loader: PyScript's `interpreter` module (pyscript.toml)
       snapshot.bin            wasm heap after importing pydantic, httpx and every mailconnector module
                               (all-zero pages left out, see module.mjs)
-      files.bin               the package and app sources Python reads after the restore
+      files.bin               the package and app sources Python reads after the restore, and PyScript's
+                              own `pyscript` package compiled ahead (CHECKED_HASH .pyc, make-snapshot.mjs)
       pydantic_core.wasm      pydantic-core's extension, linked at start-up (addin/loader/module.mjs)
 
 and PyScript's `interpreter` is boot.mjs (server/build.py inlines the config in the page). The snapshot is
@@ -50,7 +51,7 @@ HOME = "/home/pyodide"  # Pyodide's working directory, where PyScript unpacks th
 SO_NAME = "pydantic_core.wasm"  # served as wasm: compressed and typed like the runtime's own
 SO_STUB_NAME = "pydantic_core.dylink.wasm"  # its dylink.0 section alone (see module.mjs)
 # Bump when the snapshot recipe changes in a way the hashed inputs below do not show.
-RECIPE_VERSION = "2"
+RECIPE_VERSION = "3"
 MAKE_TIMEOUT_S = 240
 KEEP_SNAPSHOTS = 4  # cached snapshots kept in .vendor/snapshots (newest first)
 
@@ -318,7 +319,8 @@ def _make_cached(
         (work / "index.html").write_text(
             '<!doctype html><meta charset="utf-8"><script type="module" src="make-snapshot.mjs"></script>\n'
         )
-        query = f"packages={','.join(PACKAGES)}&so={SO_NAME}&app=/{app_rel}"
+        core = f"/{runtime_prefix}/pyscript/core.js"  # its `stdlib` export: PyScript's package, compiled ahead
+        query = f"packages={','.join(PACKAGES)}&so={SO_NAME}&app=/{app_rel}&pyscript={core}"
         t0 = time.monotonic()
         try:
             results = _take_snapshot(out, f"runtime/__snapshot__/boot/index.html?{query}")
@@ -327,6 +329,9 @@ def _make_cached(
             print(f"build: warning: no memory snapshot ({exc})")
             return False
         report = json.loads(results["report"])
+        if not report.get("pyscriptCompiled"):
+            log.warning("snapshot: PyScript's package was not compiled ahead: %s", report.get("pyscriptCompileError"))
+            print("build: warning: PyScript's package not compiled ahead (the pane compiles it on every start)")
         if report["failed"]:
             log.warning("snapshot: modules that did not import in the browser: %s", report["failed"])
         staging = cached.with_name(cached.name + f".tmp{os.getpid()}")

@@ -33,9 +33,47 @@ json.dumps({
 })
 `;
 
+// PyScript's own `pyscript` package, compiled ahead. PyScript writes its sources into the working
+// directory and imports them on every start, after the interpreter is restored (it cannot be in the
+// snapshot: it holds PyScript's JS modules). Shipping CHECKED_HASH .pyc files next to where PyScript
+// writes the sources saves compiling them: Python hashes the source it finds and uses the .pyc only if
+// the hash matches, so a PyScript that writes other sources is compiled as before (and
+// tests/browser/test_fast_boot.py fails loudly). `stdlib` is core.js's export of the Python code
+// PyScript runs to write the package; its final `import pyscript` meets a placeholder here.
+const PYSCRIPT_PYC = `
+import os, py_compile, sys, types
+os.chdir(HOME)
+sys.modules["pyscript"] = types.ModuleType("pyscript")
+try:
+    exec(compile(STDLIB, "<pyscript stdlib>", "exec"), {})
+finally:
+    del sys.modules["pyscript"]
+compiled = []
+for root, _dirs, names in os.walk(os.path.join(HOME, "pyscript")):
+    for name in sorted(names):
+        if name.endswith(".py"):
+            path = os.path.join(root, name)
+            py_compile.compile(path, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+            os.remove(path)  # PyScript writes it again on every start
+            compiled.append(os.path.relpath(path, HOME))
+compiled
+`;
+
+async function compilePyScriptPackage(pyodide) {
+  const { stdlib } = await import(params.get("pyscript"));
+  const namespace = pyodide.toPy({ STDLIB: stdlib, HOME });
+  try {
+    return pyodide.runPython(PYSCRIPT_PYC, { globals: namespace }).toJs();
+  } finally {
+    namespace.destroy();
+  }
+}
+
 function collectFiles(FS, root, out = []) {
   for (const name of FS.readdir(root)) {
-    if (name === "." || name === ".." || name === "__pycache__") continue;
+    if (name === "." || name === "..") continue;
+    // Byte code is left out, but for PyScript's package (compiled ahead on purpose, see above).
+    if (name === "__pycache__" && root !== `${HOME}/pyscript`) continue;
     const path = `${root}/${name}`;
     const { mode } = FS.stat(path);
     if (FS.isDir(mode)) collectFiles(FS, path, out);
@@ -72,6 +110,13 @@ async function make() {
     snapshot = pyodide.makeMemorySnapshot();
   } finally {
     Object.assign(pyodide.loadedPackages, loaded);
+  }
+  // After the snapshot: nothing of this is in the heap copy, only in the files bundle.
+  try {
+    report.pyscriptCompiled = await compilePyScriptPackage(pyodide);
+  } catch (error) {
+    report.pyscriptCompiled = [];
+    report.pyscriptCompileError = String(error?.stack ?? error);
   }
   const files = packFiles([...collectFiles(pyodide.FS, SITE_PACKAGES), ...collectFiles(pyodide.FS, HOME)]);
   report.snapshotBytes = snapshot.byteLength;

@@ -31,6 +31,9 @@ def test_pane_boots_to_ready_with_no_external_request_and_no_error(pane: PaneDri
     assert not [url for url in pane.requests if re.search(r"/pyscript\.[0-9a-f]+\.(json|toml)$|/toml-", url)]
     unused = ("py-editor", "py-terminal", "py-game", "donkey", "deprecations-manager", "codemirror", "xterm")
     assert not [url for url in pane.requests if "/pyscript/" in url and url.rsplit("/", 1)[1].startswith(unused)]
+    # boot.js starts the loader early and PyScript imports the same module: one loader, one snapshot read.
+    assert sum(url.endswith("/boot/snapshot.bin") for url in pane.requests) == 1
+    assert sum(url.endswith("/boot/boot.mjs") for url in pane.requests) == 1
     # The interpreter and the Python state (pydantic, httpx and the pane's package, imported at build
     # time into the boot snapshot; pydantic-core's extension module from our wheel) came from our server.
     for needle in ("/pyodide/pyodide.asm.wasm", "/boot/snapshot.bin", "/boot/pydantic_core.wasm",

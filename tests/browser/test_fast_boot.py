@@ -181,10 +181,12 @@ async def main():
 """
 
 
-def run_in_fresh_harness(context: BrowserContext, site: RunningSite, code: str) -> tuple[dict[str, object], set[str]]:
+def run_in_fresh_harness(
+    context: BrowserContext, site: RunningSite, code: str, query: str = ""
+) -> tuple[dict[str, object], set[str]]:
     page = context.new_page()
     try:
-        page.goto(f"{site.url}/test-harness.html")
+        page.goto(f"{site.url}/test-harness.html{query}")
         page.wait_for_selector("body[data-harness='ready']", state="attached", timeout=60_000)
         answer = json.loads(page.evaluate("code => window.mcRun(code)", code))
         assert answer["ok"], answer
@@ -224,3 +226,42 @@ def test_the_restored_interpreter_takes_the_users_time_zone_and_language(browser
         context.close()
     assert "mc:snapshot-restored" in seen
     assert result == {"timezone": -9 * 3600, "gmtoff": 9 * 3600, "lang": "it_IT.UTF-8"}
+
+
+PYSCRIPT_PACKAGE = """
+import importlib.util, sys
+
+async def main():
+    modules = {}
+    for name, module in sorted(sys.modules.items()):
+        source = getattr(module, "__file__", None) or ""
+        if (name == "pyscript" or name.startswith("pyscript.")) and source.endswith(".py"):
+            with open(source, "rb") as f:
+                wanted = importlib.util.source_hash(f.read())
+            try:
+                with open(module.__cached__, "rb") as f:
+                    pyc = f.read(16)
+            except OSError:
+                pyc = b""
+            flags = int.from_bytes(pyc[4:8], "little") if pyc else None
+            modules[name] = {"checked_hash": flags == 3, "matches_source": pyc[8:16] == wanted}
+    return modules
+"""
+
+
+@pytest.mark.parametrize("query", ["", "?mc-boot=plain"], ids=["snapshot", "plain"])
+def test_pyscripts_own_package_is_compiled_ahead_for_the_sources_pyscript_writes(
+    shared_context: BrowserContext, site: RunningSite, query: str
+) -> None:
+    """PyScript writes its `pyscript` package and imports it on every start; the build ships that package's
+    byte code (CHECKED_HASH .pyc) so that it is not compiled each time. Python checks each .pyc against the
+    source PyScript wrote: if the vendored PyScript changes what it writes, the pane still works (compiling
+    as before) and this test says so loudly."""
+    modules, seen = run_in_fresh_harness(shared_context, site, PYSCRIPT_PACKAGE, query)
+    assert ("mc:plain-boot" if query else "mc:snapshot-restored") in seen
+    assert {"pyscript", "pyscript.context", "pyscript.ffi", "pyscript.events"} <= modules.keys(), modules
+    stale = {name: found for name, found in modules.items() if found != {"checked_hash": True, "matches_source": True}}
+    assert not stale, (
+        "PyScript's package was not compiled ahead for the sources this PyScript writes "
+        f"(addin/loader/make-snapshot.mjs, PYSCRIPT_PYC): {stale}"
+    )
