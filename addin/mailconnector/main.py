@@ -16,7 +16,7 @@ from typing import Any
 
 from mailconnector.browser import document, window
 from mailconnector.core.app import App
-from mailconnector.crm import CrmClient
+from mailconnector.crm import CrmClient, held
 from mailconnector.crm.transport import FetchTransport
 from mailconnector.crm.urls import CrmUrl
 from mailconnector.office.bridge import ItemHandle, OfficeBridge, RoamingPreferences
@@ -42,7 +42,7 @@ def start() -> None:
 async def _boot() -> None:
     root = document.getElementById("app")
     try:
-        bridge = OfficeBridge()
+        bridge = OfficeBridge(hold=held)  # the bytes of a mail stay in the browser (crm/held.py)
         in_outlook = await bridge.ready()
         translator = Translator(bridge.display_language() if in_outlook else str(window.navigator.language))
         _apply_theme(bridge)

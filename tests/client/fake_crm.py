@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from mailconnector.crm import CrmClient, RetryPolicy
+from mailconnector.crm.transport import NATIVE_BODY
 
 BASE = "https://crm.example.com"
 Answer = httpx.Response | Exception | Callable[["Sent"], "httpx.Response | Exception"]
@@ -64,6 +65,10 @@ def route_not_found() -> httpx.Response:
 
 
 def decode_params(request: httpx.Request) -> tuple[dict[str, str], dict[str, bytes]]:
+    native = request.extensions.get(NATIVE_BODY)
+    if native is not None:  # a HeldSource's chunk body (in the browser: a FormData with a Blob slice)
+        fields, data = native
+        return dict(fields), {"data": data}
     content_type = request.headers.get("content-type", "")
     body = request.read()
     if content_type.startswith("multipart/form-data"):

@@ -338,3 +338,48 @@ def test_bytes_source_copies_only_the_chunk_asked_for() -> None:
     assert chunk == DATA[10:15]  # ... and a chunk handed out is a copy of its own
     assert source.size == len(DATA)
     assert source.sha256() == hashlib.sha256(data).hexdigest()
+
+
+class FakeHeld:
+    """A HeldSource as the browser's (crm/held.py) behaves: hashes itself, and hands each chunk over
+    as a body for the transport, never as bytes read into Python."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.reads = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    async def read(self, offset: int, length: int) -> bytes:
+        self.reads += 1
+        return self.data[offset : offset + length]
+
+    async def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def chunk_body(self, fields: Any, offset: int, length: int) -> Any:
+        return dict(fields), self.data[offset : offset + length]
+
+
+@pytest.mark.parametrize("failure", ["drop-request", "drop-response"])
+def test_held_bytes_are_sent_as_bodies_in_order_and_resume(failure: str) -> None:
+    server = UploadServer(chunk_bytes=1000)
+    fake, client = make(server)
+    source = FakeHeld(DATA)
+    seen: list[int] = []
+
+    async def go() -> UploadState:
+        async with client:
+            server.fail_next[:] = ["", failure]  # the second chunk fails on the way
+            return await client.upload(source, "a.bin", "x/y", progress=lambda got, _: seen.append(got))
+
+    state = asyncio.run(go())
+    assert bytes(server.uploads[state.upload].data) == DATA
+    assert state.sha256 == hashlib.sha256(DATA).hexdigest() and source.reads == 0  # no byte came into Python
+    assert seen == sorted(seen) and seen[-1] == len(DATA)
+    chunks = [c for c in fake.calls("mcupload") if c.params["action"] == "chunk"]
+    assert all(c.request.extensions.get("mailconnector.body") is not None for c in chunks)
+    offsets = [int(c.params["offset"]) for c in chunks]
+    assert offsets == ([0, 1000, 1000, 2000] if failure == "drop-request" else [0, 1000, 2000])

@@ -120,8 +120,8 @@ class MailHost(Protocol):
         """The content of one attachment of `mail` (raises HostRefused)."""
         ...
 
-    async def eml(self, mail: MailSnapshot) -> bytes:
-        """The original message as .eml bytes (raises HostRefused)."""
+    async def eml(self, mail: MailSnapshot) -> UploadSource | bytes:
+        """The original message as .eml bytes, or a source of them (raises HostRefused)."""
         ...
 
 

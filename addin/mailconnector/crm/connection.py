@@ -15,7 +15,7 @@ import httpx
 from mailconnector.crm.envelope import decode_response, map_transport_error
 from mailconnector.crm.errors import AuthenticationRequired, CrmError, SessionExpired
 from mailconnector.crm.retry import RetryPolicy, is_transient
-from mailconnector.crm.transport import default_transport
+from mailconnector.crm.transport import NATIVE_BODY, default_transport
 from mailconnector.crm.urls import CrmUrl
 
 SessionExpiredHook = Callable[[], Awaitable[str | None]]
@@ -72,11 +72,15 @@ class Connection:
         params: Mapping[str, str] | None = None,
         *,
         files: Mapping[str, FilePart] | None = None,
+        body: Any = None,
         authenticated: bool = True,
         idempotent: bool,
         renew_session: bool = True,
     ) -> Any:
         """The operation's `data`, or a CrmError.
+
+        `body`, instead of `params` and `files`: a request body the transport sends as it is (a
+        browser `FormData` holding a Blob slice, see `crm/held.py`); only the fetch transport has one.
 
         `idempotent` operations are retried with back-off on transient failures. Whatever the
         operation, a SessionExpired on an authenticated call asks `on_session_expired` for a new
@@ -87,7 +91,7 @@ class Connection:
         while True:
             token_sent = self.token
             try:
-                return await self._call_with_retries(operation, params, files, authenticated, idempotent)
+                return await self._call_with_retries(operation, params, files, body, authenticated, idempotent)
             except SessionExpired:
                 if not (authenticated and renew_session) or renewed or self.on_session_expired is None:
                     raise
@@ -112,6 +116,7 @@ class Connection:
         operation: str,
         params: Mapping[str, str] | None,
         files: Mapping[str, FilePart] | None,
+        body: Any,
         authenticated: bool,
         idempotent: bool,
     ) -> Any:
@@ -119,7 +124,7 @@ class Connection:
         failures = 0
         while True:
             try:
-                return await self._send(operation, params, files, authenticated)
+                return await self._send(operation, params, files, body, authenticated)
             except CrmError as error:
                 failures += 1
                 if failures >= attempts or not is_transient(error):
@@ -131,6 +136,7 @@ class Connection:
         operation: str,
         params: Mapping[str, str] | None,
         files: Mapping[str, FilePart] | None,
+        body: Any,
         authenticated: bool,
     ) -> Any:
         auth: httpx.BasicAuth | None = None
@@ -146,6 +152,7 @@ class Connection:
                 files=dict(files) if files else None,
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
                 timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)),
+                extensions={NATIVE_BODY: body} if body is not None else None,
             )
         except httpx.TransportError as exc:
             raise map_transport_error(operation, exc) from exc

@@ -16,6 +16,9 @@ import httpx
 from mailconnector.browser import IN_BROWSER, JsException, create_proxy, to_js
 from mailconnector.browser import window as js
 
+# Request extension: a body fetch sends as it is (a FormData with Blob slices, see crm/held.py).
+NATIVE_BODY = "mailconnector.body"
+
 # Browsers refuse to let scripts set these (or they trigger a needless CORS preflight).
 _NOT_SENT = frozenset(
     {
@@ -56,8 +59,11 @@ class FetchTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not IN_BROWSER:
             raise RuntimeError("FetchTransport needs a browser (Pyodide)")
+        native = request.extensions.get(NATIVE_BODY)
         body = await request.aread()
-        headers = [[k, v] for k, v in request.headers.multi_items() if k.lower() not in _NOT_SENT]
+        # A FormData body: the browser writes its multipart Content-Type (with the boundary) itself.
+        skipped = _NOT_SENT | {"content-type"} if native is not None else _NOT_SENT
+        headers = [[k, v] for k, v in request.headers.multi_items() if k.lower() not in skipped]
         controller = js.AbortController.new()
         timed_out = False
 
@@ -77,7 +83,9 @@ class FetchTransport(httpx.AsyncBaseTransport):
             "credentials": "omit",  # the Authorization header is the credential; no cookies
             "cache": "no-store",
         }
-        if body or request.method not in ("GET", "HEAD"):
+        if native is not None:
+            init["body"] = native
+        elif body or request.method not in ("GET", "HEAD"):
             init["body"] = to_js(body)  # bytes -> Uint8Array (one copy, this chunk only)
         try:
             response = await js.fetch(str(request.url), to_js(init, dict_converter=js.Object.fromEntries))

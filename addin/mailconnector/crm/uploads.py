@@ -2,14 +2,16 @@
 
 Memory stays low: a source is read one chunk at a time, so a 20 MB attachment is held once (by
 whoever produced it) plus one chunk in flight. A source can also be a re-openable stream, then
-nothing but a chunk is ever held.
+nothing but a chunk is ever held. In the browser the bytes are a `HeldSource` (`crm/held.py`):
+they stay in the browser's buffers, which hash them and hand each chunk to `fetch` themselves;
+this module still decides what is sent when, and resumes after failures.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from mailconnector.crm.connection import Connection
 from mailconnector.crm.envelope import parse
@@ -31,6 +33,16 @@ class UploadSource(Protocol):
     def size(self) -> int: ...
 
     async def read(self, offset: int, length: int) -> bytes: ...
+
+
+@runtime_checkable
+class HeldSource(UploadSource, Protocol):
+    """Bytes held outside Python (a browser Blob): they hash themselves, and a chunk is a request
+    body the transport sends as is (a `FormData` with the fields and the slice)."""
+
+    async def digest(self) -> str: ...
+
+    def chunk_body(self, fields: Mapping[str, str], offset: int, length: int) -> Any: ...
 
 
 class BytesSource:
@@ -95,6 +107,8 @@ class StreamSource:
 async def sha256_of(source: UploadSource) -> str:
     if isinstance(source, BytesSource):
         return source.sha256()
+    if isinstance(source, HeldSource):
+        return await source.digest()
     digest = hashlib.sha256()
     offset = 0
     while offset < source.size:
@@ -147,13 +161,10 @@ async def upload(
     # An empty file is complete at `start` (the CRM checks the empty file's hash there).
     while not state.complete:
         length = min(state.chunk_bytes, state.size - state.received)
-        data = await source.read(state.received, length)
-        if len(data) != length:
-            raise UploadCorrupt("The file ended before its announced size.", operation="mcupload")
         before = state.received
         counted = False
         try:
-            received = await _chunk(connection, state.upload, state.received, data)
+            received = await _chunk(connection, state.upload, state.received, source, length)
         except UploadOffset:
             received = await _status(connection, state.upload)  # we were out of step: resync
         except CrmError as error:
@@ -196,14 +207,19 @@ async def _start(connection: Connection, filename: str, content_type: str, size:
     return parse(UploadStarted, data, "mcupload")
 
 
-async def _chunk(connection: Connection, upload_id: str, offset: int, data: bytes) -> int:
+async def _chunk(connection: Connection, upload_id: str, offset: int, source: UploadSource, length: int) -> int:
     # Sent once; the caller resumes from `status` (see `upload`).
-    answer = await connection.call(
-        "mcupload",
-        {"action": "chunk", "upload": upload_id, "offset": str(offset)},
-        files={"data": ("chunk", data, "application/octet-stream")},
-        idempotent=False,
-    )
+    fields = {"action": "chunk", "upload": upload_id, "offset": str(offset)}
+    if isinstance(source, HeldSource):
+        # the bytes go from the browser's buffer to fetch: a Blob slice, never through Python
+        answer = await connection.call("mcupload", body=source.chunk_body(fields, offset, length), idempotent=False)
+    else:
+        data = await source.read(offset, length)
+        if len(data) != length:
+            raise UploadCorrupt("The file ended before its announced size.", operation="mcupload")
+        answer = await connection.call(
+            "mcupload", fields, files={"data": ("chunk", data, "application/octet-stream")}, idempotent=False
+        )
     return parse(UploadProgress, answer, "mcupload").received
 
 

@@ -10,6 +10,9 @@ Why it is shaped this way:
   raise `ItemChangedError` instead of asking the host (which would answer for another mail).
 - Callback APIs become awaitables through an asyncio Future and a once-callable JS function.
 - Attachments are fetched one at a time (`attachment_contents`), so only one is in memory.
+- For uploads (`attachment`, `eml`: the core's MailHost port) the pane passes a `ContentHolder`
+  (`mailconnector.crm.held`): Office's base64 text then stays in JavaScript and is decoded into
+  the browser's own buffers; Python never holds the bytes of a mail (issue #13).
 
 `OfficeBridge(office=..., once=..., keep=...)` takes the Office namespace and the two callback
 helpers as arguments so that CPython tests can drive it with fake objects; in the browser the
@@ -26,9 +29,10 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mailconnector.core.ports import AttachmentContent, Capability, Remembered
+from mailconnector.crm.uploads import UploadSource
 from mailconnector.models import AttachmentInfo, MailSnapshot
 from mailconnector.office.errors import (
     InternalError,
@@ -60,6 +64,15 @@ SETTINGS_LIMIT = 32 * 1024
 SETTINGS_KEY = "mailconnector"
 
 Wrap = Callable[[Callable[..., None]], Any]
+
+
+class ContentHolder(Protocol):
+    """Turns text Office handed over (a property of a JS object, never read into Python) into bytes
+    held by the browser; raises ValueError when the text is not what it should be."""
+
+    async def from_base64(self, container: Any, key: str) -> UploadSource: ...
+
+    async def from_text(self, container: Any, key: str) -> UploadSource: ...
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,14 @@ class ItemHandle:
 
 
 class OfficeBridge:
-    def __init__(self, office: Any = None, *, once: Wrap | None = None, keep: Wrap | None = None) -> None:
+    def __init__(
+        self,
+        office: Any = None,
+        *,
+        once: Wrap | None = None,
+        keep: Wrap | None = None,
+        hold: ContentHolder | None = None,
+    ) -> None:
         if office is None or once is None or keep is None:
             from mailconnector.browser import create_once_callable, create_proxy, window
 
@@ -119,6 +139,7 @@ class OfficeBridge:
         self._office = office
         self._once: Wrap = once
         self._keep: Wrap = keep
+        self._hold = hold
         self._listeners: list[Callable[[ItemHandle | None], None]] = []
         self._theme_listeners: list[Callable[[Theme | None], None]] = []
         self._proxies: list[Any] = []  # JS handlers kept alive for the pane's lifetime
@@ -176,8 +197,9 @@ class OfficeBridge:
 
     # ------------------------------------------------------------------ Office calls
 
-    def _call(self, owner: Any, method: str, *args: Any) -> asyncio.Future[Any]:
-        """`owner.method(*args, callback)` as a Future of the AsyncResult's value (or an OfficeError)."""
+    def _call(self, owner: Any, method: str, *args: Any, whole: bool = False) -> asyncio.Future[Any]:
+        """`owner.method(*args, callback)` as a Future of the AsyncResult's value (or an OfficeError);
+        `whole`: of the AsyncResult itself (its value, a large string, is then not read into Python)."""
         loop = asyncio.get_event_loop()
         future: asyncio.Future[Any] = loop.create_future()
         # Nobody may await a body read of a mail that was replaced: do not warn about it.
@@ -187,7 +209,7 @@ class OfficeBridge:
             if future.done():
                 return
             if text(attr(result, "status")) == "succeeded":
-                future.set_result(attr(result, "value"))
+                future.set_result(result if whole else attr(result, "value"))
                 return
             error = attr(result, "error")
             code = attr(error, "code")
@@ -311,22 +333,47 @@ class OfficeBridge:
 
     async def eml_file(self, mail: ItemHandle | MailSnapshot) -> bytes:
         """The whole message as .eml bytes (Mailbox 1.14 getAsFileAsync)."""
-        item = self._ensure_current(mail.item_id)
-        if not self._supports_set(EML_FILE_SET) or attr(item, "getAsFileAsync") is None:
-            raise requirement_not_met(EML_FILE_SET)
-        value = await self._call(item, "getAsFileAsync")
+        value = await self._eml_call(mail, whole=False)
         try:
             return base64.b64decode(text(value))
         except (binascii.Error, ValueError) as error:
             raise InternalError(9002, "InternalFormatError", f".eml is not base64: {error}") from None
 
+    def _eml_call(self, mail: ItemHandle | MailSnapshot, *, whole: bool) -> asyncio.Future[Any]:
+        item = self._ensure_current(mail.item_id)
+        if not self._supports_set(EML_FILE_SET) or attr(item, "getAsFileAsync") is None:
+            raise requirement_not_met(EML_FILE_SET)
+        return self._call(item, "getAsFileAsync", whole=whole)
+
     # The core's MailHost port.
     async def attachment(self, mail: MailSnapshot, attachment: AttachmentInfo) -> AttachmentContent:
-        content = await self.attachment_content(mail, attachment)
-        return AttachmentContent(source=content.data, url=content.url)
+        if self._hold is None:
+            content = await self.attachment_content(mail, attachment)
+            return AttachmentContent(source=content.data, url=content.url)
+        item = self._ensure_current(mail.item_id)
+        if attr(item, "getAttachmentContentAsync") is None:
+            raise requirement_not_met(ATTACHMENT_CONTENT_SET)
+        value = await self._call(item, "getAttachmentContentAsync", attachment.id)
+        form = text(attr(value, "format"))
+        if form == "url":
+            return AttachmentContent(url=text(attr(value, "content")))
+        try:
+            if form == "base64":
+                return AttachmentContent(source=await self._hold.from_base64(value, "content"))
+            if form in ("eml", "iCalendar"):  # text, stored as UTF-8 (as decode_content does)
+                return AttachmentContent(source=await self._hold.from_text(value, "content"))
+        except ValueError as error:
+            raise InternalError(9002, "InternalFormatError", f"attachment content is not base64: {error}") from None
+        raise InternalError(9002, "InternalFormatError", f"unknown attachment content format {form!r}")
 
-    async def eml(self, mail: MailSnapshot) -> bytes:
-        return await self.eml_file(mail)
+    async def eml(self, mail: MailSnapshot) -> UploadSource | bytes:
+        if self._hold is None:
+            return await self.eml_file(mail)
+        result = await self._eml_call(mail, whole=True)
+        try:
+            return await self._hold.from_base64(result, "value")
+        except ValueError as error:
+            raise InternalError(9002, "InternalFormatError", f".eml is not base64: {error}") from None
 
     # ------------------------------------------------------------------ events
 
