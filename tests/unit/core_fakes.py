@@ -231,9 +231,14 @@ class FakeClient:
         )
         return SearchResult(module=module.name, text=text, records=records, total=1, limit=limit)
 
-    async def search(self, module: LinkableModule, text: str, limit: int = 25) -> SearchResult:
+    async def search(
+        self, module: LinkableModule, text: str, limit: int = 25, *, resolve_references: bool = True
+    ) -> SearchResult:
         result: SearchResult = await self._authenticated("search", module, text, limit)
         return result
+
+    async def with_references(self, result: SearchResult) -> SearchResult:
+        return result  # the fake's hits come with their names
 
     async def suggest(self, addresses: Iterable[str]) -> tuple[Suggestion, ...]:
         result: tuple[Suggestion, ...] = await self._authenticated("suggest", tuple(addresses))

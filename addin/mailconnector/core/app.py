@@ -48,7 +48,7 @@ from mailconnector.crm.urls import normalise_crm_url
 from mailconnector.models import LoginResult, MailSnapshot
 
 Listener = Callable[[AppState], None]
-SEARCH_DEBOUNCE = 0.25  # seconds of quiet typing before a search is sent
+SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search is sent (Enter sends at once)
 DEVICE_NAME = "Outlook add-in"
 
 
@@ -556,8 +556,16 @@ class App:
         self._choice(query=text)
         self._start_search(text)
 
-    def _start_search(self, text: str) -> None:
-        """Debounced; a newer query cancels an older one, and a late answer is never shown."""
+    def search_now(self) -> bool:
+        """Enter in the search field: the search waiting out its debounce starts now (True)."""
+        if self.state.choice.search.status != "waiting":
+            return False
+        self._start_search(self.state.choice.query, debounce=0.0)
+        return True
+
+    def _start_search(self, text: str, *, debounce: float | None = None) -> None:
+        """Debounced; a newer query cancels an older one (its fetch is aborted), and a late answer is
+        never shown."""
         self._search_generation += 1
         generation = self._search_generation
         if self._search_task is not None:
@@ -568,17 +576,19 @@ class App:
             self._choice(search=SearchView())
             return
         self._choice(search=replace(self.state.choice.search, status="waiting", problem=None))
-        self._search_task = self._spawn(self._search(generation, text), mail_bound=True)
+        delay = self.debounce if debounce is None else debounce
+        self._search_task = self._spawn(self._search(generation, text, delay), mail_bound=True)
 
-    async def _search(self, generation: int, text: str) -> None:
-        await self.sleep(self.debounce)
+    async def _search(self, generation: int, text: str, delay: float) -> None:
+        if delay > 0:
+            await self.sleep(delay)
         module = self.state.choice.current_module
         client = self._client
         if generation != self._search_generation or module is None or client is None:
             return
         self._choice(search=replace(self.state.choice.search, status="searching"))
         try:
-            result = await client.search(module, text)
+            result = await client.search(module, text, resolve_references=False)
         except errors.CrmError as exc:
             if generation != self._search_generation:
                 return
@@ -586,8 +596,16 @@ class App:
             if problem:
                 self._choice(search=SearchView(status="error", text=text, problem=problem))
             return
-        if generation == self._search_generation:
-            self._choice(search=decisions.search_view(result))
+        if generation != self._search_generation:
+            return
+        # The hits show after one round trip; company and owner names follow (cached per session).
+        self._choice(search=decisions.search_view(result))
+        try:
+            named = await client.with_references(result)
+        except errors.CrmError:
+            return  # the names only add detail: the hits stay as they are
+        if generation == self._search_generation and named != result:
+            self._choice(search=decisions.search_view(named))
 
     def pick_suggestion(self, record_id: str) -> None:
         choice = self.state.choice

@@ -93,6 +93,8 @@ class CrmClient:
         )
         self.user: CrmUser | None = None
         self._descriptions: dict[tuple[str | None, str], ModuleDescription] = {}
+        # Display labels of companies, users and groups by id, for this session (None: not visible).
+        self._labels: dict[str, str | None] = {}
 
     # --- lifecycle and credentials ------------------------------------------------------------------
     async def __aenter__(self) -> CrmClient:
@@ -124,12 +126,15 @@ class CrmClient:
         """Use a device token kept from an earlier sign-in."""
         if username != self._conn.username:
             self.user = None
+            self._descriptions.clear()
+            self._labels.clear()
         self._conn.username, self._conn.token = username, token
 
     def forget_credentials(self) -> None:
         self._conn.token = None
         self.user = None
         self._descriptions.clear()
+        self._labels.clear()
 
     @property
     def on_session_expired(self) -> SessionExpiredHook | None:
@@ -156,6 +161,7 @@ class CrmClient:
         result = parse(LoginResult, data, "mclogin")
         if username != self._conn.username:
             self._descriptions.clear()
+            self._labels.clear()
         self._conn.username, self._conn.token = result.user.username, result.token
         self.user = result.user
         return result
@@ -224,7 +230,8 @@ class CrmClient:
 
         One query for up to `limit` rows and one `count(*)`, run together: the count tells "too many,
         refine" from a page that is short only because the CRM left out rows the user may not see.
-        `resolve_references` adds company and owner names (one more round of queries).
+        `describe` is cached, so this is one round trip. `resolve_references` adds company and owner
+        names (`with_references`: one more round of queries for names not seen before in this session).
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -244,9 +251,16 @@ class CrmClient:
         )
         display = DisplayFields.of(module, description)
         records = tuple(summarise(module.name, row, display) for row in rows[:limit])
-        if resolve_references and records:
-            records = await self._with_reference_labels(records)
-        return SearchResult(module=module.name, text=text, records=records, total=max(total, len(records)), limit=limit)
+        result = SearchResult(
+            module=module.name, text=text, records=records, total=max(total, len(records)), limit=limit
+        )
+        return await self.with_references(result) if resolve_references else result
+
+    async def with_references(self, result: SearchResult) -> SearchResult:
+        """The hits with their company and owner names (asked only for ids not seen this session)."""
+        if not result.records:
+            return result
+        return result.model_copy(update={"records": await self._with_reference_labels(result.records)})
 
     async def _describe_or_none(self, module: str) -> ModuleDescription | None:
         try:
@@ -271,17 +285,20 @@ class CrmClient:
     async def labels(self, ids: Iterable[str], modules: Sequence[str] = _REFERENCE_MODULES) -> dict[str, str]:
         """Display labels of records (companies, users, groups) by id; ids the user may not see,
         or of other modules, are left out."""
+        wanted = set(ids)
         by_prefix: dict[str, list[str]] = {}
-        for record_id in ids:
+        for record_id in sorted(wanted - self._labels.keys()):
             by_prefix.setdefault(record_id.split("x", 1)[0], []).append(record_id)
-        if not by_prefix:
-            return {}
-        descriptions = [d for d in await _concurrently(*map(self._describe_or_none, modules)) if d]
-        lookups = [self._labels_in(d, by_prefix[d.id_prefix]) for d in descriptions if d.id_prefix in by_prefix]
-        found: dict[str, str] = {}
-        for part in await _concurrently(*lookups):
-            found.update(part)
-        return found
+        if by_prefix:
+            descriptions = [d for d in await _concurrently(*map(self._describe_or_none, modules)) if d]
+            asked = [d for d in descriptions if d.id_prefix in by_prefix]
+            found: dict[str, str] = {}
+            for part in await _concurrently(*(self._labels_in(d, by_prefix[d.id_prefix]) for d in asked)):
+                found.update(part)
+            for d in asked:
+                for record_id in by_prefix[d.id_prefix]:
+                    self._labels[record_id] = found.get(record_id)
+        return {i: label for i in wanted if (label := self._labels.get(i)) is not None}
 
     async def _labels_in(self, description: ModuleDescription, ids: list[str]) -> dict[str, str]:
         label_fields = description.label_fields or tuple(f.name for f in description.fields[:1] if f.name != "id")

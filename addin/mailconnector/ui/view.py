@@ -254,7 +254,7 @@ class View:
             self.app.submit_code(value("code"))
         elif name == "reauth":
             self.app.submit_reauth(value("password"), value("code"))
-        elif name == "search":
+        elif name == "search" and not self.app.search_now():  # Enter: search at once, else to the hits
             self._focus("#mc-results .record")
 
     def _on_input(self, event: Any) -> None:
