@@ -312,6 +312,23 @@ def test_search_is_debounced_and_a_late_answer_never_replaces_a_newer_one() -> N
     run(scenario)
 
 
+def test_enter_sends_the_waiting_search_at_once() -> None:
+    async def scenario() -> None:
+        pane = make_pane()
+        pane.app.start(mail())
+        await sign_in(pane)
+        pane.app.type_query("ros")
+        await settle()
+        assert pane.state.choice.search.status == "waiting"
+        assert pane.app.search_now() is True  # no debounce left to wait for: the clock never moves
+        await settle()
+        assert [c.args[1] for c in pane.client.calls if c.name == "search"] == ["ros"]
+        assert pane.state.choice.search.status == "results"
+        assert pane.app.search_now() is False  # nothing waiting: Enter moves to the hits instead
+
+    run(scenario)
+
+
 @pytest.mark.parametrize(("total", "count", "status"), [(0, 0, "none"), (240, 25, "too_many"), (3, 3, "results")])
 def test_no_results_and_too_many_are_distinct(total: int, count: int, status: str) -> None:
     async def scenario() -> None:

@@ -385,6 +385,24 @@ def test_search_builds_one_query_and_one_count_from_the_module_s_search_fields()
     assert mario.fields["contact_no"] == "CON10"
 
 
+def test_names_of_companies_and_owners_are_asked_once_per_session() -> None:
+    fake = search_crm([ROSSI, ROSSINI], 2)
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            first = await client.search(CONTACTS_MODULE, "rossi", limit=10)
+            asked = len(fake.calls("query"))
+            plain = await client.search(CONTACTS_MODULE, "rossi", limit=10, resolve_references=False)
+            again = await client.with_references(plain)
+            return first, asked, plain, again
+
+    first, asked, plain, again = run(go())
+    assert asked == 5  # rows, count, then the names of one company, one user and one group
+    assert len(fake.calls("query")) == asked + 2  # later: rows and count only, the names are known
+    assert len(fake.calls("describe")) == 4  # Contacts, Accounts, Users, Groups: once each
+    assert plain.records[0].owner_name is None and again == first
+
+
 def test_search_tells_too_many_from_none() -> None:
     many = search_crm([ROSSI] * 3, 80)
     none = search_crm([], 0)
