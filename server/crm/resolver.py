@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from server.crm.access import Access
 from server.crm.catalog import ModuleMeta
+from server.crm.metadata import MODULES
+from server.crm.search_index import index_table, indexed_fields
 from server.crm.vtql import FieldRef
+
+# Columns with a trigram index, per module (search_index.py creates them for the built-in modules).
+_INDEXED = {mod.name: frozenset(indexed_fields(mod)) for mod in MODULES if mod.kind == "entity"}
 
 
 class CrmModuleView:
@@ -23,7 +28,8 @@ class CrmModuleView:
         fm = self.meta.field(name)
         if fm is None or not self.access.field_visible(self.meta.name, name):
             return None
-        return FieldRef(fm.name, fm.sql, fm.kind)  # type: ignore[arg-type]
+        index = index_table(self.name) if name in _INDEXED.get(self.name, ()) else None
+        return FieldRef(fm.name, fm.sql, fm.kind, index)  # type: ignore[arg-type]
 
     def all_fields(self) -> list[FieldRef]:
         return [FieldRef(fm.name, fm.sql, fm.kind)  # type: ignore[arg-type]

@@ -180,9 +180,12 @@ CREATE INDEX IF NOT EXISTS message_refs_ref ON message_refs (ref);
 
 def upgrade_schema(conn: sqlite3.Connection) -> None:
     """Bring an installed database up to this version (idempotent; inside the caller's transaction)."""
+    from server.crm.search_index import ensure_search_indexes  # it builds on this module's tables
+
     for stmt in UPGRADE_DDL.split(";"):
         if stmt.strip():
             conn.execute(stmt)
+    ensure_search_indexes(conn)
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -210,3 +213,6 @@ def create_schema(conn: sqlite3.Connection) -> None:
             for stmt in module_ddl(mod):
                 conn.execute(stmt)
     conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    from server.crm.search_index import ensure_search_indexes  # it builds on this module's tables
+
+    ensure_search_indexes(conn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from server.crm import vtql_fold as fd
+from server.crm.search_index import MIN_RUN, phrase
 from server.crm.vtql_like import LikePattern, builtin_like_form
 from server.crm.vtql_types import (
     DATABASE_ERROR,
@@ -51,6 +52,7 @@ def compile_ast(query: Query, module: ModuleView) -> CompiledQuery:
     order_sql, order_params = _order_by(query, module)
     offset, count = _limit(query)
 
+    index_sql, index_params = _text_prefilter(query, module)
     visibility = module.visibility_sql.strip() or "1"
     if query.is_count:
         select = "count(*)"
@@ -59,10 +61,12 @@ def compile_ast(query: Query, module: ModuleView) -> CompiledQuery:
         select = ", ".join([f"{module.id_sql} AS id", *(f.sql for f in fields[1:])])
     # Only trusted fragments from ModuleView/FieldRef and our own SQL go into the text.
     sql = f"SELECT {select} FROM {module.from_sql} WHERE ({visibility})"  # noqa: S608
+    if index_sql:
+        sql += f" AND {index_sql}"
     if where_sql:
         sql += f" AND ({where_sql})"
     sql += order_sql + " LIMIT ? OFFSET ?"
-    params = (*module.visibility_params, *where_params, *order_params, count, offset)
+    params = (*module.visibility_params, *index_params, *where_params, *order_params, count, offset)
     return CompiledQuery(
         sql=sql,
         params=params,
@@ -104,6 +108,45 @@ def _where(query: Query, module: ModuleView) -> Fragment:
             parts.append(_condition(field, condition, module))
         groups.append(_combine("AND", parts))
     return _combine("OR", groups) if groups else ("", [])
+
+
+def _text_prefilter(query: Query, module: ModuleView) -> Fragment:
+    """Rows a trigram index says may match (search_index.py), when it can say so for every OR group:
+    a superset of the WHERE's answer, which is still checked in full. Else nothing (every row)."""
+    index: str | None = None
+    groups: list[str] = []
+    for group in query.where:
+        phrases: list[str] = []
+        for condition in group:
+            field = lookup(module, condition.field) if condition.op == "LIKE" else None
+            if field is None or field.text_index is None or field.kind != "text":
+                continue
+            pattern = LikePattern.from_mysql(condition.values[0].text)
+            if not pattern.is_plain:  # only plain ASCII text is sure to be found (see search_index)
+                continue
+            runs = [run for run in _literal_runs(pattern) if len(run) >= MIN_RUN]
+            if not runs or index not in (None, field.text_index):
+                continue
+            index = field.text_index
+            phrases += [f"{field.name} : {phrase(run)}" for run in runs]
+        if not phrases:
+            return "", []  # this group can match rows the index cannot point at
+        groups.append("(" + " AND ".join(phrases) + ")")
+    if index is None:
+        return "", []
+    sql = f"{module.id_sql} IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"  # noqa: S608 (trusted names)
+    return sql, [" OR ".join(groups)]
+
+
+def _literal_runs(pattern: LikePattern) -> list[str]:
+    runs, current = [], ""
+    for kind, char in pattern.items:
+        if kind == "lit":
+            current += char
+        else:
+            runs.append(current)
+            current = ""
+    return [*runs, current]
 
 
 def _condition(field: FieldRef, condition: Condition, module: ModuleView) -> Fragment:

@@ -43,6 +43,7 @@ class FieldRef:
     name: str  # VTQL field name
     sql: str  # trusted SQL expression for the column
     kind: FieldKind
+    text_index: str | None = None  # trusted name of a trigram index over this column (search_index.py)
 
 
 class ModuleView(Protocol):
