@@ -17,6 +17,7 @@ from typing import Any
 from mailconnector.browser import document, window
 from mailconnector.core.app import App
 from mailconnector.crm import CrmClient, held
+from mailconnector.crm.probe import FetchProbe
 from mailconnector.crm.transport import FetchTransport
 from mailconnector.crm.urls import CrmUrl
 from mailconnector.office.bridge import ItemHandle, OfficeBridge, RoamingPreferences
@@ -47,7 +48,7 @@ async def _boot() -> None:
         translator = Translator(bridge.display_language() if in_outlook else str(window.navigator.language))
         _apply_theme(bridge)
         app = App(host=bridge, make_client=make_client, preferences=RoamingPreferences(bridge),
-                  tokens=LocalTokenStore())
+                  tokens=LocalTokenStore(), probe=FetchProbe(), origin=str(window.location.origin))
         view = View(app, translator, VERSION)
         _running.update(bridge=bridge, app=app, view=view)
         view.mount()

@@ -40,6 +40,7 @@ from mailconnector.models import (
     RecordSummary,
     SearchResult,
     Suggestion,
+    UnlinkResult,
     UploadState,
 )
 
@@ -48,7 +49,7 @@ STATUS = CrmStatus.model_validate(
         "component": "mailconnector",
         "version": "1.0.0",
         "crm": {"product": "vtenext", "version": "24.08.02"},
-        "capabilities": ["lookup", "suggest", "chunked_upload", "eml", "receipt"],
+        "capabilities": ["lookup", "suggest", "chunked_upload", "eml", "receipt", "unlink"],
         "licence": {"state": "active", "installation": "ACME CRM", "expires": "2027-03-31"},
         "auth": {"methods": ["password"], "otp": False},
         "limits": {"max_file_bytes": 25_000_000, "max_message_bytes": 50_000_000, "chunk_bytes": 1_000_000},
@@ -142,6 +143,7 @@ class FakeClient:
             "link": self._default_link,
             "receipt": self._default_receipt,
             "logout": None,
+            "unlink": UnlinkResult(unlinked=True, message_deleted=True),
         }
         self.uploads: dict[str, bytes] = {}
         self.linked: list[tuple[str, LinkMessage, list[LinkAttachment | CloudLink], str | None]] = []
@@ -329,6 +331,10 @@ class FakeClient:
 
     async def receipt(self, message: str) -> Receipt:
         result: Receipt = await self._authenticated("receipt", message)
+        return result
+
+    async def unlink(self, message: str, target: str) -> UnlinkResult:
+        result: UnlinkResult = await self._authenticated("unlink", message, target)
         return result
 
 

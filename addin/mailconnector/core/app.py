@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from mailconnector.core import decisions
+from mailconnector.core.doctor import DoctorFlow, NetworkProbe
 from mailconnector.core.linking import LinkRun, UploadCache
 from mailconnector.core.ports import (
     ClientFactory,
@@ -43,6 +44,7 @@ from mailconnector.core.state import (
     SessionInfo,
     Target,
 )
+from mailconnector.core.unlink import UnlinkFlow
 from mailconnector.crm import errors
 from mailconnector.crm.urls import normalise_crm_url
 from mailconnector.models import LoginResult, MailSnapshot
@@ -62,7 +64,11 @@ class App:
         tokens: TokenStore,
         sleep: Sleep = asyncio.sleep,
         debounce: float = SEARCH_DEBOUNCE,
+        probe: NetworkProbe | None = None,
+        origin: str = "",
     ) -> None:
+        """`probe` is the browser edge the connection check sends its requests through (no check
+        without it); `origin` is the pane's own origin (what a CRM must allow, Local Network Access)."""
         self.host = host
         self.make_client = make_client
         self.preferences = preferences
@@ -84,6 +90,9 @@ class App:
         self._stand_in_ids: dict[int, str] = {}  # mail key -> the Message-ID its link computed
         self._notice_ids = 0
         self._remembered = Remembered()
+        self.origin = origin
+        self.unlink = UnlinkFlow(self)
+        self.doctor = DoctorFlow(self, probe=probe, origin=origin)
 
     # --- publishing ---------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -207,7 +216,7 @@ class App:
                 self._connect(busy=False)
                 self._show_gate(gate, host=_host_of(url_text))
             else:
-                self._connect(busy=False, problem=decisions.explain(exc))
+                self._connect(busy=False, problem=decisions.explain_connect(exc, url_text, self.origin))
             return
         self._adopt(client)
         info = decisions.crm_info(url, status)
@@ -468,8 +477,8 @@ class App:
             progress=None,
             choice=RecordChoice(modules=choice.modules, modules_status=choice.modules_status, module=choice.module),
         )
-        if state.screen in ("preflight", "linking", "receipt"):
-            state = state.but(screen="record")
+        if state.screen in ("preflight", "linking", "receipt", "unlink"):
+            state = state.but(screen="record", unlink=None)
         self._set(state)
         if state.screen == "record":
             self._enter_record_screen()

@@ -20,7 +20,7 @@ from mailconnector.core.state import (
     UrlFeedback,
 )
 from mailconnector.crm import errors
-from mailconnector.crm.urls import CrmUrl, normalise_crm_url
+from mailconnector.crm.urls import CrmUrl, blocked_by_local_network_access, normalise_crm_url
 from mailconnector.models import (
     CrmStatus,
     LinkableModule,
@@ -99,6 +99,24 @@ def explain(error: BaseException) -> Message:
         detail = error.server_message or "" if isinstance(error, errors.WebServiceError | errors.AccessDenied) else ""
         return Message.of(f"error.{error.code}", detail=detail)
     return Message.of("error.UNEXPECTED", detail=f"{type(error).__name__}: {error}")
+
+
+def explain_connect(error: BaseException, url_text: str, origin: str) -> Message:
+    """A failed discovery: as `explain`, except that a request the browser refused outright for a CRM
+    on a private address, from a pane on a public origin, is most likely Local Network Access."""
+    if isinstance(error, errors.NetworkError) and type(error) is errors.NetworkError and error.hint:
+        try:
+            host = normalise_crm_url(url_text).host
+        except errors.UrlError:
+            host = ""
+        if host and blocked_by_local_network_access(host, origin):
+            return Message.of("error.LOCAL_NETWORK", host=host)
+    return explain(error)
+
+
+def unlink_refused(linked_by: str) -> Message:
+    """The CRM refused to remove a link: only whoever made it, or an administrator, may."""
+    return Message.of("unlink.denied", user=linked_by) if linked_by else Message.of("unlink.denied_other")
 
 
 # --- records ---------------------------------------------------------------------------------------------------------
@@ -265,4 +283,5 @@ def outcome(
         mismatch=check.files,
         mismatch_parts=check.parts,
         record_url_problem=url_problem,
+        message_record=result.message,
     )

@@ -24,6 +24,7 @@ from mailconnector.models import (
     Receipt,
     SearchResult,
     Suggestion,
+    UnlinkResult,
     UploadState,
 )
 
@@ -83,6 +84,8 @@ class CrmSession(Protocol):
     ) -> LinkResult: ...
 
     async def receipt(self, message: str) -> Receipt: ...
+
+    async def unlink(self, message: str, target: str) -> UnlinkResult: ...
 
 
 ClientFactory = Callable[[CrmUrl], CrmSession]

@@ -22,6 +22,8 @@ Screen = Literal[
     "preflight",  # what will be copied, the Link button
     "linking",  # per-attachment progress
     "receipt",  # what the CRM stored
+    "unlink",  # removing a link: confirm, then what was removed (core/unlink.py)
+    "doctor",  # the connection check (core/doctor.py)
 ]
 Tone = Literal["info", "success", "warning", "error"]
 
@@ -231,6 +233,7 @@ class LinkOutcome:
     record_url_problem: str = ""  # translation key: why the CRM's link to the record is not offered
     message_id: str = ""  # the Message-ID stored (a stand-in for a mail without one)
     eml_skipped: str = ""  # why the original .eml was not stored (a translation key), if it was not
+    message_record: str = ""  # the stored message's ws id (what an undo removes)
 
     @property
     def already_linked(self) -> bool:
@@ -239,6 +242,70 @@ class LinkOutcome:
     @property
     def files_size(self) -> int:
         return sum(f.size for f in self.files)
+
+
+# --- undoing a link, checking the connection -------------------------------------------------------------------
+UnlinkPhase = Literal["confirm", "busy", "done"]
+
+
+@dataclass(frozen=True)
+class UnlinkState:
+    """Removing one record's link to the stored mail (B.11)."""
+
+    message: str  # ws id of the stored message
+    module: str
+    module_label: str
+    record_id: str
+    record_label: str
+    linked_by: str = ""
+    subject: str = ""
+    files: int = -1  # attachments the CRM holds for the mail (-1: not known)
+    eml: bool = False
+    others: int = -1  # other records holding the mail that this user sees (-1: not known)
+    phase: UnlinkPhase = "confirm"
+    unlinked: bool = False
+    message_deleted: bool = False
+    problem: Message | None = None
+    back_to: Screen = "record"
+
+
+ProbeOutcome = Literal["ok", "fail", "warn", "skip"]
+Who = Literal["user", "admin"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One check of the connection doctor: `name` is a translation key suffix; `detail` is
+    technical text shown as is (an HTTP status, what the browser said, a header)."""
+
+    name: str
+    outcome: ProbeOutcome
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The first thing wrong: `key` names title and what to do (`doctor.<key>.title/.todo`)."""
+
+    key: str
+    who: Who
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kwargs(self) -> dict[str, str]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class DoctorState:
+    url_text: str
+    base: str = ""
+    origin: str = ""
+    running: bool = True
+    probes: tuple[Probe, ...] = ()
+    diagnosis: Diagnosis | None = None
+    copied: bool = False
+    back_to: Screen = "connect"
 
 
 # --- session renewal and notices -----------------------------------------------------------------------------
@@ -277,6 +344,8 @@ class AppState:
     problem: Message | None = None  # a screen-level problem (link failed, ...)
     reauth: Reauth | None = None
     notices: tuple[Notice, ...] = field(default_factory=tuple)
+    unlink: UnlinkState | None = None
+    doctor: DoctorState | None = None
 
     def but(self, **changes: object) -> AppState:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -47,6 +47,7 @@ from mailconnector.models import (
     RecordSummary,
     SearchResult,
     Suggestion,
+    UnlinkResult,
     UploadState,
 )
 
@@ -379,6 +380,14 @@ class CrmClient:
         """What the CRM holds for the stored message `message` (a ws id), read back from storage."""
         data = await self._conn.call("mcreceipt", {"message": message}, idempotent=True)
         return parse(Receipt, data, "mcreceipt")
+
+    async def unlink(self, message: str, target: str) -> UnlinkResult:
+        """Remove the link between the stored message and the record `target` (B.11).
+
+        Retried like a read: repeating it changes nothing (the answer then says `unlinked: false`).
+        """
+        data = await self._conn.call("mcunlink", {"message": message, "target": target}, idempotent=True)
+        return parse(UnlinkResult, data, "mcunlink")
 
 
 def _encoded(value: Any) -> str:

@@ -172,3 +172,53 @@ def _base_path(path: str) -> str:
     if any(segment in {".", ".."} for segment in segments):
         raise MalformedUrl("The path must not contain '.' or '..' segments.", reason="PATH")
     return "".join("/" + quote(segment, safe=_PATH_SAFE) for segment in segments)
+
+
+# --- address spaces (Local Network Access) ------------------------------------------------------------
+AddressSpace = str  # "loopback" | "private" | "public"
+
+
+def address_space(host: str) -> AddressSpace:
+    """Which of the browser's address spaces a host is in, judged from the name or address alone.
+
+    Chromium's Local Network Access decides on the resolved IP; from a script only the name is
+    known, so names are judged by their form: `localhost` and `*.localhost` are this computer, `.local`
+    (mDNS) and single-label intranet names are the local network, anything else is taken as public.
+    Addresses: loopback (127/8, ::1); private: RFC 1918 (10/8, 172.16/12, 192.168/16), link-local
+    (169.254/16, fe80::/10), IPv6 unique local (fc00::/7), the unspecified address.
+    """
+    text = host.strip("[]").lower().rstrip(".")
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        if text == "localhost" or text.endswith(".localhost"):
+            return "loopback"
+        if text.endswith(".local") or "." not in text:
+            return "private"
+        return "public"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_unspecified or ip.is_link_local or any(ip in net for net in _PRIVATE_NETS if net.version == ip.version):
+        return "private"
+    return "public"
+
+
+_PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+
+def host_of_origin(origin: str) -> str:
+    """`https://addin.example.com:8443` → `addin.example.com` (IPv6 without brackets)."""
+    rest = origin.split("://", 1)[-1].split("/", 1)[0]
+    if rest.startswith("["):
+        return rest[1:rest.find("]")]
+    return rest.rsplit(":", 1)[0] if ":" in rest else rest
+
+
+def blocked_by_local_network_access(crm_host: str, origin: str) -> bool:
+    """A page on a public origin asking for a CRM on this computer or the local network: Chromium and
+    Edge require the Local Network Access permission (which an Outlook frame must delegate)."""
+    if not origin or origin == "null":
+        return False
+    return address_space(host_of_origin(origin)) == "public" and address_space(crm_host) != "public"

@@ -172,3 +172,10 @@ class Receipt(BoundaryModel):
     @property
     def attachments_total_size(self) -> int:
         return sum(a.size for a in self.attachments)
+
+
+class UnlinkResult(BoundaryModel):
+    """`mcunlink`: whether a relation was removed, and whether the message went with it."""
+
+    unlinked: bool
+    message_deleted: bool = False

@@ -24,6 +24,7 @@ from mailconnector.core.state import (
     Target,
 )
 from mailconnector.models import AttachmentInfo, LookupLink, MailSnapshot, RecordSummary, Suggestion
+from mailconnector.ui import screens_doctor, screens_unlink
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.vdom import El, h
 
@@ -211,10 +212,20 @@ def connect_screen(state: AppState, t: Translator) -> El:
                         "value": c.username, "required": True}),
             field_id="mc-username",
         ),
-        banner(t, c.problem),
+        banner(t, c.problem, actions=_doctor_action(t) if _connection_problem(c.problem) else ()),
         h("div", {"class": "actions"}, button(t.t("connect.busy") if c.busy else t.t("connect.continue"), "",
-                                              kind="primary", busy=c.busy, submit=True)),
+                                              kind="primary", busy=c.busy, submit=True),
+          button(t.t("doctor.open"), "doctor-open", kind="subtle", extra={"id": "mc-doctor-open"})),
     )
+
+
+def _connection_problem(problem: Message | None) -> bool:
+    """Problems of reaching the CRM (not of what was typed): the connection check can say more."""
+    return problem is not None and problem.key.startswith("error.")
+
+
+def _doctor_action(t: Translator) -> tuple[El, ...]:
+    return (button(t.t("doctor.open"), "doctor-open", kind="secondary"),)
 
 
 def crm_card(state: AppState, t: Translator) -> El:
@@ -292,7 +303,8 @@ def gate_screen(gate: GateState, t: Translator) -> El:
         h("p", {"class": "gate-todo"}, t.t(f"gate.{gate.kind}.todo", **params)),
         h("div", {"class": "actions"},
           button(t.t("gate.retry"), "retry-gate", kind="primary", busy=gate.busy),
-          button(t.t("gate.other"), "back-to-address", kind="secondary")),
+          button(t.t("gate.other"), "back-to-address", kind="secondary"),
+          button(t.t("doctor.open"), "doctor-open", kind="subtle")),
     )
 
 
@@ -319,12 +331,14 @@ def links_banner(state: AppState, t: Translator, now: datetime) -> El:
             icon("check"),
             h("div", {"class": "banner-body"},
               h("h2", {"class": "banner-title", "id": "mc-linked-title"}, t.t("linked.title")),
-              h("ul", {"class": "plain"}, [linked_item(link, choice, t, now, base) for link in choice.links])),
+              h("ul", {"class": "plain"}, [linked_item(link, choice, t, now, base, screens_unlink.unlink_offered(state))
+                                           for link in choice.links])),
         ),
     )
 
 
-def linked_item(link: LookupLink, choice: RecordChoice, t: Translator, now: datetime, base: str) -> El:
+def linked_item(link: LookupLink, choice: RecordChoice, t: Translator, now: datetime, base: str,
+                can_unlink: bool = False) -> El:
     module = decisions.module_label(choice.modules, link.module)
     when = link.linked_at_datetime
     if when is not None:
@@ -334,7 +348,8 @@ def linked_item(link: LookupLink, choice: RecordChoice, t: Translator, now: date
         text = t.t("linked.item_nodate", module=module, record=link.label, user=link.linked_by)
     return h("li", {"class": "linked-item"}, h("span", None, text), " ",
              external_link(t.t("common.open_in_crm"), decisions.record_url(base, link.module, link.id), t)
-             if base else None)
+             if base else None, " " if can_unlink else None,
+             screens_unlink.remove_button(link, t) if can_unlink else None)
 
 
 def suggestion_row(s: Suggestion, choice: RecordChoice, t: Translator) -> El:
@@ -565,7 +580,7 @@ def linking_screen(state: AppState, t: Translator) -> El:
     )
 
 
-def receipt_screen(outcome: LinkOutcome, t: Translator) -> El:
+def receipt_screen(outcome: LinkOutcome, t: Translator, can_unlink: bool = False) -> El:
     params = {"module": outcome.module_label, "record": outcome.record_label}
     if outcome.already_linked:
         title, tone = t.t("receipt.already", **params), "info"
@@ -606,7 +621,8 @@ def receipt_screen(outcome: LinkOutcome, t: Translator) -> El:
         checks,
         h("div", {"class": "actions"},
           external_link(t.t("receipt.open"), outcome.record_url, t, kind="primary") if outcome.record_url else None,
-          button(t.t("receipt.again"), "link-again", kind="secondary")),
+          button(t.t("receipt.again"), "link-again", kind="secondary"),
+          screens_unlink.undo_button(t) if can_unlink and outcome.message_record else None),
     )
 
 
@@ -664,7 +680,7 @@ def footer(state: AppState, t: Translator, version: str) -> El:
     )
 
 
-def body(state: AppState, t: Translator, now: datetime) -> El:
+def body(state: AppState, t: Translator, now: datetime, version: str = "") -> El:
     screen = state.screen
     if screen == "starting":
         content: El = h("div", {"class": "stack", "data-key": "starting"},
@@ -684,7 +700,11 @@ def body(state: AppState, t: Translator, now: datetime) -> El:
     elif screen == "linking" and state.target is not None:
         content = linking_screen(state, t)
     elif screen == "receipt" and state.outcome is not None:
-        content = receipt_screen(state.outcome, t)
+        content = receipt_screen(state.outcome, t, screens_unlink.unlink_offered(state))
+    elif screen == "unlink" and state.unlink is not None:
+        content = screens_unlink.unlink_screen(state.unlink, t)
+    elif screen == "doctor" and state.doctor is not None:
+        content = screens_doctor.doctor_screen(state.doctor, t, version, now)
     else:
         content = record_screen(state, t, now)
     return h(
@@ -697,4 +717,4 @@ def body(state: AppState, t: Translator, now: datetime) -> El:
 
 def pane(state: AppState, t: Translator, now: datetime, version: str) -> tuple[El, ...]:
     """The children of `#app`, top to bottom."""
-    return (mail_header(state, t, now), notices(state, t), body(state, t, now), footer(state, t, version))
+    return (mail_header(state, t, now), notices(state, t), body(state, t, now, version), footer(state, t, version))

@@ -15,6 +15,7 @@ import, and because it binds to the elements present when it runs while this vie
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import Any
 from mailconnector.browser import create_proxy, document
 from mailconnector.core.app import App
 from mailconnector.core.state import AppState
-from mailconnector.ui import screens
+from mailconnector.ui import clipboard, screens
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.vdom import El, Node
 
@@ -108,6 +109,8 @@ _FOCUS = {
     "linking": (".title",),
     "receipt": (".receipt-title .title",),
     "record": ("#mc-query:not([disabled])",),
+    "unlink": ("[data-action='unlink-confirm']:not([disabled])", ".title"),
+    "doctor": (".title",),
 }
 
 
@@ -124,6 +127,7 @@ class View:
         self._problem_key: object = None
         self._focus_pending = False
         self._proxies: list[Any] = []
+        self._copies: set[asyncio.Future[None]] = set()
 
     # --- rendering ----------------------------------------------------------------------------------------
     def mount(self) -> None:
@@ -227,6 +231,14 @@ class View:
             "link-again": app.link_again,
             "cancel-reauth": app.cancel_reauth,
             "dismiss-problem": app.dismiss_problem,
+            "unlink-receipt": app.unlink.from_receipt,
+            "unlink-confirm": app.unlink.confirm,
+            "unlink-cancel": app.unlink.cancel,
+            "unlink-elsewhere": app.unlink.link_elsewhere,
+            "doctor-open": app.doctor.open,
+            "doctor-again": app.doctor.rerun,
+            "doctor-back": app.doctor.close,
+            "doctor-copy": self._copy_report,
         }
         if action in simple:
             simple[action]()
@@ -234,8 +246,21 @@ class View:
             app.pick_suggestion(item)
         elif action == "pick-record":
             app.pick_record(item)
+        elif action == "unlink-link":
+            app.unlink.from_banner(item)
         elif action == "dismiss-notice" and item.isdigit():
             app.dismiss_notice(int(item))
+
+    def _copy_report(self) -> None:
+        field = _js(self.root.querySelector("#mc-report"))
+        if field is None:
+            return
+
+        async def copy() -> None:
+            self.app.doctor.copied(await clipboard.copy_text(str(field.value), field))
+
+        self._copies.add(task := asyncio.ensure_future(copy()))
+        task.add_done_callback(self._copies.discard)
 
     def _on_submit(self, event: Any) -> None:
         event.preventDefault()  # nothing is ever posted by the browser (CSP form-action 'none')

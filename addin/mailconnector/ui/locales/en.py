@@ -81,6 +81,97 @@ TEXTS: dict[str, str] = {
     "gate.retry": "Try again",
     "gate.other": "Use another CRM or account",
     "gate.this_crm": "this CRM",
+    # --- connection check (core/doctor.py) ----------------------------------------------------------
+    "doctor.open": "Check connection",
+    "doctor.title": "Connection check",
+    "doctor.intro": "Checking {base} step by step from this computer.",
+    "doctor.running": "Checking…",
+    "doctor.probe.address": "CRM address",
+    "doctor.probe.https": "Secure connection (HTTPS)",
+    "doctor.probe.local_network": "Local network access",
+    "doctor.probe.reach": "The CRM answers the add-in",
+    "doctor.probe.no_cors": "The server answers at all",
+    "doctor.probe.component": "Mail Connector on the CRM",
+    "doctor.probe.version": "Mail Connector version",
+    "doctor.probe.licence": "Licence",
+    "doctor.probe.user": "Your user",
+    "doctor.probe.clock": "Clocks of this computer and the CRM",
+    "doctor.outcome.ok": "OK",
+    "doctor.outcome.fail": "Problem",
+    "doctor.outcome.warn": "Attention",
+    "doctor.outcome.skip": "Not checked",
+    "doctor.who.user": "Who should act: you",
+    "doctor.who.admin": "Who should act: your CRM administrator",
+    "doctor.report": "Report for the administrator",
+    "doctor.report_title": "Mail Connector connection check",
+    "doctor.report_addin": "Add-in: {version}, loaded from {origin}",
+    "doctor.report_crm": "CRM address: {base}",
+    "doctor.report_when": "Checked: {when}",
+    "doctor.report_result": "Result: {title}",
+    "doctor.report_todo": "What to do: {todo}",
+    "doctor.copy": "Copy report",
+    "doctor.copied": "Copied. Paste it into a mail to your CRM administrator.",
+    "doctor.copy_failed": "Could not copy: select the text of the report and copy it.",
+    "doctor.again": "Check again",
+    "doctor.back": "Back",
+    "doctor.direction.ahead": "ahead of",
+    "doctor.direction.behind": "behind",
+    "doctor.address.title": "The CRM address cannot be used",
+    "doctor.address.todo": "{reason} Correct the address on the previous screen.",
+    "doctor.cors.title": "The CRM does not allow this add-in (CORS)",
+    "doctor.cors.todo": "The server at {host} answers, but its answers do not allow pages from {origin}, so the "
+    "browser hides them from the add-in. The CRM administrator must send these headers on the CRM's REST API "
+    "(/restapi/), once each:",
+    "doctor.unreachable_https.title": "The browser cannot connect to {host}",
+    "doctor.unreachable_https.todo": "Not even a minimal request got an answer. The browser does not say why; it "
+    "is one of: the name does not exist (DNS), the server is down or blocked by a firewall, or its certificate is "
+    "not trusted by this computer. Check the address and open https://{host} in the browser to see a certificate "
+    "warning; if it persists, tell your CRM administrator.",
+    "doctor.unreachable.title": "Nothing answers at {host}",
+    "doctor.unreachable.todo": "Not even a minimal request got an answer: the CRM is not running at this address, "
+    "or the port is wrong. Check the address; if it is right, the CRM administrator must start the CRM.",
+    "doctor.timeout.title": "The CRM at {host} does not answer in time",
+    "doctor.timeout.todo": "The server took the request but did not answer within 10 seconds. Try again later; if "
+    "it persists, tell your CRM administrator.",
+    "doctor.local_network.title": "The browser blocks the way to the local network",
+    "doctor.local_network.todo": "{host} is on this computer or your local network, while the add-in is loaded "
+    "from the internet ({origin}). Chrome and Edge then require the Local Network Access permission, which the "
+    "Outlook window must pass on to the add-in; without it the request fails. The administrator can publish the "
+    "CRM under a public HTTPS name (for example through a reverse proxy), or allow the add-in's origin with the "
+    "browser policy LocalNetworkAccessAllowedForUrls.",
+    "doctor.component_missing.title": "Mail Connector is not installed on this CRM",
+    "doctor.component_missing.todo": "The CRM at {host} answers, but without the Mail Connector component (or it "
+    "is older than vtenext 24.08). The CRM administrator must install or update the component.",
+    "doctor.wrong_path.title": "This address is not the CRM's",
+    "doctor.wrong_path.todo": "Something answers at {base} (HTTP {status}), but it is not vtenext's REST API. Use "
+    "the address of the CRM's sign-in page, including any path such as /vtenext.",
+    "doctor.crm_error.title": "The CRM answered the check with an error",
+    "doctor.crm_error.todo": "The CRM's answer was an error ({code}). Copy the report below for your CRM "
+    "administrator.",
+    "doctor.too_old.title": "Mail Connector on the CRM is too old",
+    "doctor.too_old.todo": "The CRM has Mail Connector {version}; this add-in needs {minimum} or later. The CRM "
+    "administrator must update the component.",
+    "doctor.licence_inactive.title": "The Mail Connector licence is not active",
+    "doctor.licence_inactive.todo": "The licence of {installation} has not been activated. The CRM administrator "
+    "must activate it.",
+    "doctor.licence_expired.title": "The Mail Connector licence has expired",
+    "doctor.licence_expired.todo": "The licence of {installation} has expired. The CRM administrator must renew it.",
+    "doctor.user_not_enabled.title": "Your user is not enabled for Mail Connector",
+    "doctor.user_not_enabled.todo": "The licence of {installation} covers a set of users and yours is not one of "
+    "them (your last sign-in said so). The CRM administrator must enable your user.",
+    "doctor.user_inactive.title": "Your CRM user is deactivated",
+    "doctor.user_inactive.todo": "Your last sign-in said your user is deactivated. The CRM administrator must "
+    "reactivate it.",
+    "doctor.login_locked.title": "Your CRM user is locked",
+    "doctor.login_locked.todo": "Your user was locked after too many failed sign-ins. The CRM administrator must "
+    "unlock it.",
+    "doctor.clock_skew.title": "The clocks differ by {minutes} minutes",
+    "doctor.clock_skew.todo": "The CRM's clock is {minutes} minutes {direction} this computer's. Sign-ins and dates "
+    "go wrong when clocks differ. Set this computer's date and time automatically; if it is right, tell your CRM "
+    "administrator that the server's clock is wrong.",
+    "doctor.all_good.title": "No problem found",
+    "doctor.all_good.todo": "{host} answers the add-in, has Mail Connector and an active licence. If something "
+    "still fails, copy the report for your CRM administrator.",
     # --- errors (one per error code of mailconnector.crm.errors) -----------------------------------
     "error.CRM_ERROR": "The CRM could not do this.",
     "error.URL_ERROR": "This CRM address cannot be used.",
@@ -89,6 +180,9 @@ TEXTS: dict[str, str] = {
     "error.NETWORK_ERROR": "The CRM cannot be reached. Check your connection and try again.",
     "error.CORS_OR_NETWORK": "The CRM cannot be reached from Outlook. Check the address and your connection; "
     "if both are right, the CRM may not allow add-ins to connect (ask your administrator about CORS).",
+    "error.LOCAL_NETWORK": "The browser blocked the connection to {host}: it is on your local network and the "
+    "add-in is loaded from the internet (Local Network Access). Ask your CRM administrator to publish the CRM "
+    "under a public HTTPS address, or to allow local network access for the add-in. Check connection tells more.",
     "error.HOST_NOT_FOUND": "No server has this name. Check the CRM address.",
     "error.UNREACHABLE": "Nothing answers at this address. The CRM may be down: try again later.",
     "error.TLS_ERROR": "The secure connection to the CRM failed: its certificate is not valid for this address.",
@@ -229,6 +323,32 @@ TEXTS: dict[str, str] = {
     "record from the CRM itself.",
     "receipt.open": "Open record in CRM",
     "receipt.again": "Link to another record",
+    # --- undoing a link (core/unlink.py) ------------------------------------------------------------
+    "unlink.from_receipt": "Undo this link",
+    "unlink.from_banner": "Remove link",
+    "unlink.from_banner_label": "Remove the link to {record}",
+    "unlink.title": "Remove the link to {module} {record}?",
+    "unlink.intro": "The mail “{subject}” will no longer be filed under {module} {record}.",
+    "unlink.keeps.one": "Only this link goes: the mail stays in the CRM under 1 other record.",
+    "unlink.keeps.other": "Only this link goes: the mail stays in the CRM under {count} other records.",
+    "unlink.deletes": "No other record you can see holds this mail: the CRM will delete the stored mail together "
+    "with its attachments and the original message (unless a record you cannot see still holds it).",
+    "unlink.unknown": "If no other record holds this mail, the CRM also deletes the stored mail together with its "
+    "attachments.",
+    "unlink.confirm": "Remove link",
+    "unlink.busy": "Removing…",
+    "unlink.done_title": "Link removed",
+    "unlink.done_relation": "The mail is no longer filed under {module} {record}. It stays in the CRM for the "
+    "other records that hold it.",
+    "unlink.done_deleted": "The mail is no longer filed under {module} {record}, and the CRM deleted the stored "
+    "mail: no other record held it.",
+    "unlink.deleted_files.zero": "It had no attachments.",
+    "unlink.deleted_files.one": "Its attachment was deleted with it.",
+    "unlink.deleted_files.other": "Its {count} attachments were deleted with it.",
+    "unlink.done_nothing": "There was no such link any more (it had already been removed). Nothing changed.",
+    "unlink.elsewhere": "Link to another record",
+    "unlink.denied": "Only {user}, who made this link, or a CRM administrator can remove it.",
+    "unlink.denied_other": "Only the user who made this link, or a CRM administrator, can remove it.",
     # --- session renewal and notices ---------------------------------------------------------------
     "reauth.title": "Your CRM session has ended",
     "reauth.intro": "Sign in again as {username}: what you were doing then carries on by itself.",

@@ -82,6 +82,100 @@ TEXTS: dict[str, str] = {
     "gate.retry": "Riprova",
     "gate.other": "Usa un altro CRM o account",
     "gate.this_crm": "questo CRM",
+    # --- verifica della connessione (core/doctor.py) ------------------------------------------------
+    "doctor.open": "Verifica connessione",
+    "doctor.title": "Verifica della connessione",
+    "doctor.intro": "Verifica di {base} passo per passo da questo computer.",
+    "doctor.running": "Verifica in corso…",
+    "doctor.probe.address": "Indirizzo del CRM",
+    "doctor.probe.https": "Connessione sicura (HTTPS)",
+    "doctor.probe.local_network": "Accesso alla rete locale",
+    "doctor.probe.reach": "Il CRM risponde al componente aggiuntivo",
+    "doctor.probe.no_cors": "Il server risponde",
+    "doctor.probe.component": "Mail Connector sul CRM",
+    "doctor.probe.version": "Versione di Mail Connector",
+    "doctor.probe.licence": "Licenza",
+    "doctor.probe.user": "Il tuo utente",
+    "doctor.probe.clock": "Orologi di questo computer e del CRM",
+    "doctor.outcome.ok": "OK",
+    "doctor.outcome.fail": "Problema",
+    "doctor.outcome.warn": "Attenzione",
+    "doctor.outcome.skip": "Non verificato",
+    "doctor.who.user": "Chi deve intervenire: tu",
+    "doctor.who.admin": "Chi deve intervenire: l'amministratore del CRM",
+    "doctor.report": "Rapporto per l'amministratore",
+    "doctor.report_title": "Verifica della connessione di Mail Connector",
+    "doctor.report_addin": "Componente aggiuntivo: {version}, caricato da {origin}",
+    "doctor.report_crm": "Indirizzo del CRM: {base}",
+    "doctor.report_when": "Verificato: {when}",
+    "doctor.report_result": "Esito: {title}",
+    "doctor.report_todo": "Cosa fare: {todo}",
+    "doctor.copy": "Copia rapporto",
+    "doctor.copied": "Copiato. Incollalo in una mail all'amministratore del CRM.",
+    "doctor.copy_failed": "Copia non riuscita: seleziona il testo del rapporto e copialo.",
+    "doctor.again": "Verifica di nuovo",
+    "doctor.back": "Indietro",
+    "doctor.direction.ahead": "avanti rispetto a",
+    "doctor.direction.behind": "indietro rispetto a",
+    "doctor.address.title": "L'indirizzo del CRM non può essere usato",
+    "doctor.address.todo": "{reason} Correggi l'indirizzo nella schermata precedente.",
+    "doctor.cors.title": "Il CRM non consente questo componente aggiuntivo (CORS)",
+    "doctor.cors.todo": "Il server su {host} risponde, ma le sue risposte non consentono le pagine di {origin}, "
+    "quindi il browser le nasconde al componente aggiuntivo. L'amministratore del CRM deve inviare queste "
+    "intestazioni sull'API REST del CRM (/restapi/), una volta ciascuna:",
+    "doctor.unreachable_https.title": "Il browser non riesce a collegarsi a {host}",
+    "doctor.unreachable_https.todo": "Nemmeno una richiesta minima ha avuto risposta. Il browser non dice perché; "
+    "è uno di questi casi: il nome non esiste (DNS), il server è spento o bloccato da un firewall, oppure il suo "
+    "certificato non è considerato attendibile da questo computer. Controlla l'indirizzo e apri https://{host} nel "
+    "browser per vedere un eventuale avviso sul certificato; se il problema resta, avvisa l'amministratore del CRM.",
+    "doctor.unreachable.title": "Nessuno risponde su {host}",
+    "doctor.unreachable.todo": "Nemmeno una richiesta minima ha avuto risposta: il CRM non è in funzione a questo "
+    "indirizzo, oppure la porta è sbagliata. Controlla l'indirizzo; se è giusto, l'amministratore del CRM deve "
+    "avviare il CRM.",
+    "doctor.timeout.title": "Il CRM su {host} non risponde in tempo",
+    "doctor.timeout.todo": "Il server ha accettato la richiesta ma non ha risposto entro 10 secondi. Riprova più "
+    "tardi; se il problema resta, avvisa l'amministratore del CRM.",
+    "doctor.local_network.title": "Il browser blocca l'accesso alla rete locale",
+    "doctor.local_network.todo": "{host} si trova su questo computer o nella tua rete locale, mentre il componente "
+    "aggiuntivo è caricato da internet ({origin}). Chrome ed Edge richiedono allora il permesso di accesso alla "
+    "rete locale, che la finestra di Outlook deve passare al componente aggiuntivo; senza, la richiesta fallisce. "
+    "L'amministratore può pubblicare il CRM con un nome HTTPS pubblico (per esempio tramite un reverse proxy), "
+    "oppure consentire l'origine del componente aggiuntivo con il criterio del browser "
+    "LocalNetworkAccessAllowedForUrls.",
+    "doctor.component_missing.title": "Mail Connector non è installato su questo CRM",
+    "doctor.component_missing.todo": "Il CRM su {host} risponde, ma senza il componente Mail Connector (o con "
+    "vtenext precedente alla 24.08). L'amministratore del CRM deve installare o aggiornare il componente.",
+    "doctor.wrong_path.title": "Questo indirizzo non è quello del CRM",
+    "doctor.wrong_path.todo": "Su {base} risponde qualcosa (HTTP {status}), ma non è l'API REST di vtenext. Usa "
+    "l'indirizzo della pagina di accesso del CRM, compreso un eventuale percorso come /vtenext.",
+    "doctor.crm_error.title": "Il CRM ha risposto alla verifica con un errore",
+    "doctor.crm_error.todo": "La risposta del CRM era un errore ({code}). Copia il rapporto qui sotto per "
+    "l'amministratore del CRM.",
+    "doctor.too_old.title": "Mail Connector sul CRM è troppo vecchio",
+    "doctor.too_old.todo": "Il CRM ha Mail Connector {version}; questo componente aggiuntivo richiede la {minimum} "
+    "o successiva. L'amministratore del CRM deve aggiornare il componente.",
+    "doctor.licence_inactive.title": "La licenza di Mail Connector non è attiva",
+    "doctor.licence_inactive.todo": "La licenza di {installation} non è stata attivata. L'amministratore del CRM "
+    "deve attivarla.",
+    "doctor.licence_expired.title": "La licenza di Mail Connector è scaduta",
+    "doctor.licence_expired.todo": "La licenza di {installation} è scaduta. L'amministratore del CRM deve "
+    "rinnovarla.",
+    "doctor.user_not_enabled.title": "Il tuo utente non è abilitato a Mail Connector",
+    "doctor.user_not_enabled.todo": "La licenza di {installation} copre un insieme di utenti e il tuo non è tra "
+    "questi (lo ha detto il tuo ultimo accesso). L'amministratore del CRM deve abilitare il tuo utente.",
+    "doctor.user_inactive.title": "Il tuo utente del CRM è disattivato",
+    "doctor.user_inactive.todo": "Il tuo ultimo accesso ha detto che il tuo utente è disattivato. L'amministratore "
+    "del CRM deve riattivarlo.",
+    "doctor.login_locked.title": "Il tuo utente del CRM è bloccato",
+    "doctor.login_locked.todo": "Il tuo utente è stato bloccato dopo troppi accessi falliti. L'amministratore del "
+    "CRM deve sbloccarlo.",
+    "doctor.clock_skew.title": "Gli orologi differiscono di {minutes} minuti",
+    "doctor.clock_skew.todo": "L'orologio del CRM è {minutes} minuti {direction} quello di questo computer. Accessi "
+    "e date non funzionano bene quando gli orologi differiscono. Imposta data e ora di questo computer in modo "
+    "automatico; se sono giuste, avvisa l'amministratore del CRM che l'orologio del server è sbagliato.",
+    "doctor.all_good.title": "Nessun problema trovato",
+    "doctor.all_good.todo": "{host} risponde al componente aggiuntivo, ha Mail Connector e una licenza attiva. Se "
+    "qualcosa continua a non funzionare, copia il rapporto per l'amministratore del CRM.",
     # --- errori ------------------------------------------------------------------------------------
     "error.CRM_ERROR": "Il CRM non ha potuto eseguire l'operazione.",
     "error.URL_ERROR": "Questo indirizzo del CRM non può essere usato.",
@@ -91,6 +185,10 @@ TEXTS: dict[str, str] = {
     "error.CORS_OR_NETWORK": "Il CRM non è raggiungibile da Outlook. Controlla l'indirizzo e la connessione; "
     "se sono corretti, il CRM potrebbe non consentire l'accesso ai componenti aggiuntivi (chiedi "
     "all'amministratore del CORS).",
+    "error.LOCAL_NETWORK": "Il browser ha bloccato la connessione a {host}: si trova nella tua rete locale e il "
+    "componente aggiuntivo è caricato da internet (accesso alla rete locale). Chiedi all'amministratore del CRM di "
+    "pubblicare il CRM con un indirizzo HTTPS pubblico, o di consentire l'accesso alla rete locale al componente "
+    "aggiuntivo. Verifica connessione dà più dettagli.",
     "error.HOST_NOT_FOUND": "Nessun server ha questo nome. Controlla l'indirizzo del CRM.",
     "error.UNREACHABLE": "Nessuno risponde a questo indirizzo. Il CRM potrebbe essere spento: riprova più tardi.",
     "error.TLS_ERROR": "La connessione sicura al CRM non è riuscita: il suo certificato non è valido per questo "
@@ -235,6 +333,33 @@ TEXTS: dict[str, str] = {
     "record direttamente dal CRM.",
     "receipt.open": "Apri il record nel CRM",
     "receipt.again": "Collega a un altro record",
+    # --- annullare un collegamento (core/unlink.py) -------------------------------------------------
+    "unlink.from_receipt": "Annulla questo collegamento",
+    "unlink.from_banner": "Rimuovi collegamento",
+    "unlink.from_banner_label": "Rimuovi il collegamento a {record}",
+    "unlink.title": "Rimuovere il collegamento a {module} {record}?",
+    "unlink.intro": "La mail “{subject}” non sarà più archiviata sotto {module} {record}.",
+    "unlink.keeps.one": "Sparisce solo questo collegamento: la mail resta nel CRM sotto 1 altro record.",
+    "unlink.keeps.other": "Sparisce solo questo collegamento: la mail resta nel CRM sotto altri {count} record.",
+    "unlink.deletes": "Nessun altro record che puoi vedere contiene questa mail: il CRM eliminerà la mail "
+    "archiviata insieme ai suoi allegati e al messaggio originale (a meno che la contenga un record che non vedi).",
+    "unlink.unknown": "Se nessun altro record contiene questa mail, il CRM elimina anche la mail archiviata "
+    "insieme ai suoi allegati.",
+    "unlink.confirm": "Rimuovi collegamento",
+    "unlink.busy": "Rimozione in corso…",
+    "unlink.done_title": "Collegamento rimosso",
+    "unlink.done_relation": "La mail non è più archiviata sotto {module} {record}. Resta nel CRM per gli altri "
+    "record che la contengono.",
+    "unlink.done_deleted": "La mail non è più archiviata sotto {module} {record} e il CRM ha eliminato la mail "
+    "archiviata: nessun altro record la conteneva.",
+    "unlink.deleted_files.zero": "Non aveva allegati.",
+    "unlink.deleted_files.one": "Il suo allegato è stato eliminato con lei.",
+    "unlink.deleted_files.other": "I suoi {count} allegati sono stati eliminati con lei.",
+    "unlink.done_nothing": "Questo collegamento non c'era più (era già stato rimosso). Non è cambiato nulla.",
+    "unlink.elsewhere": "Collega a un altro record",
+    "unlink.denied": "Solo {user}, che ha creato questo collegamento, o un amministratore del CRM può rimuoverlo.",
+    "unlink.denied_other": "Solo l'utente che ha creato questo collegamento, o un amministratore del CRM, può "
+    "rimuoverlo.",
     # --- nuova sessione e avvisi -------------------------------------------------------------------
     "reauth.title": "La sessione del CRM è terminata",
     "reauth.intro": "Accedi di nuovo come {username}: quello che stavi facendo riprende da solo.",
