@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mailconnector.ui.i18n import Translator
-from tests.browser.pane import Flow, PaneDriver
+from tests.browser.pane import Flow, PaneDriver, audit
 from tests.conftest import RunningCrm, RunningSite
 from tests.support.processes import free_port
 
@@ -37,7 +37,8 @@ def mode(crm: RunningCrm, **switches: object) -> None:
 
 
 @pytest.mark.parametrize("language", ["en-US", "it-IT"])
-def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: RunningSite, language: str) -> None:
+def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: RunningSite, language: str,
+                                 axe_source: str) -> None:
     crm = restored
     t = Translator(language)
     flow = Flow(pane)
@@ -50,11 +51,15 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     def connect_error(address: str, user: str = "anna") -> None:
         flow.connect(address, user)
         page.wait_for_selector("form[data-form='connect'][aria-busy='false'] [role='alert']")
-        page.click("form[data-form='connect'] [role='alert'] [data-action='doctor-open']")
+        page.click("#mc-doctor-open.btn-secondary")  # prominent next to the failure
 
-    def diagnosis(key: str, who: str, shot: str) -> str:
+    violations: list[dict[str, object]] = []
+
+    def diagnosis(key: str, who: str, shot: str, check_a11y: bool = False) -> str:
         flow.screen("doctor")
         page.wait_for_selector("[data-running='false']")
+        if check_a11y:
+            violations.extend(audit(flow, axe_source, f"doctor-{key}"))
         found = page.locator("#mc-diagnosis")
         assert (found.get_attribute("data-diagnosis"), found.get_attribute("data-who")) == (key, who)
         assert t.t(f"doctor.who.{who}") in found.inner_text()
@@ -66,7 +71,7 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     # --- CORS off: the server answers a no-cors request, not a normal one ------------------------------------
     mode(crm, cors=False)
     connect_error(host)
-    text = diagnosis("cors", "admin", "cors")
+    text = diagnosis("cors", "admin", "cors", check_a11y=True)
     assert f"Access-Control-Allow-Origin: {site.url}" in text
     assert "Access-Control-Allow-Headers: Authorization, Content-Type" in text
     mode(crm, cors=True)
@@ -77,6 +82,11 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     connect_error(stopped)
     assert t.t("doctor.unreachable.title", host="127.0.0.1") in diagnosis("unreachable", "user", "stopped")
 
+    # --- a name that does not exist (DNS): over HTTPS the browser cannot tell it from a certificate refused ----
+    connect_error("crm.does-not-exist.invalid")
+    text = diagnosis("unreachable_https", "user", "dns")
+    assert t.t("doctor.unreachable_https.title", host="crm.does-not-exist.invalid") in text
+
     # --- wrong path: something answers, not vtenext's REST API -----------------------------------------------
     connect_error(f"{host}/crm")
     assert "HTTP 404" in diagnosis("wrong_path", "user", "wrong-path")
@@ -85,7 +95,7 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     mode(crm, component=False)
     flow.connect(host, "anna")
     flow.screen("gate")
-    page.click(".gate [data-action='doctor-open']")
+    page.click(".gate #mc-doctor-open")
     diagnosis("component_missing", "admin", "component-missing")
     flow.screen("gate")
     mode(crm, component=True)
@@ -101,7 +111,7 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     crm.admin("licence", "set", "--state", "active", "--expires", "2020-01-31")
     flow.connect(host, "anna")
     flow.screen("gate")
-    page.click(".gate [data-action='doctor-open']")
+    page.click(".gate #mc-doctor-open")
     diagnosis("licence_expired", "admin", "licence-expired")
     crm.admin("licence", "set", "--expires", "never")
     page.click("[data-action='back-to-address']")
@@ -111,7 +121,7 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     flow.screen("password")
     flow.password("luca123")
     flow.screen("gate")
-    page.click(".gate [data-action='doctor-open']")
+    page.click(".gate #mc-doctor-open")
     flow.screen("doctor")
     page.wait_for_selector("[data-running='false']")
     # the report, copied for the administrator: plain text, every probe, no password or token
@@ -140,5 +150,6 @@ def test_each_diagnosis_for_real(pane: PaneDriver, restored: RunningCrm, site: R
     diagnosis("all_good", "user", "all-good")
     flow.screen("connect")
 
+    assert violations == []  # axe-core: no serious or critical violation on the check's screen
     # each failing request was refused by the browser or answered with an error: the console says so itself
     assert pane.page_errors == [] and pane.csp_violations() == [] and flow.dialogs == []

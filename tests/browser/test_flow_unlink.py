@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from mailconnector.ui.i18n import Translator
-from tests.browser.pane import Flow, PaneDriver
+from tests.browser.pane import Flow, PaneDriver, audit
 from tests.conftest import RunningCrm
 from tests.crm.support import attachment, login
 
@@ -57,7 +57,7 @@ def sha(data: bytes) -> str:
 
 
 def test_the_linker_undoes_the_only_link_the_mail_and_its_files_go_then_it_is_linked_elsewhere(
-        pane: PaneDriver, crm: RunningCrm) -> None:
+        pane: PaneDriver, crm: RunningCrm, axe_source: str) -> None:
     t = Translator("en-US")
     flow = Flow(pane)
     page = flow.page
@@ -82,11 +82,14 @@ def test_the_linker_undoes_the_only_link_the_mail_and_its_files_go_then_it_is_li
     assert flow.text("#app h1") == t.t("unlink.title", module=contact, record="John Smith")
     assert inspect(crm, "messages", message_id) != []  # nothing removed before the confirmation
     flow.shots("unlink-confirm", t.language)
+    violations = audit(flow, axe_source, "unlink-confirm")
     page.click("[data-action='unlink-confirm']")
     page.wait_for_selector("[data-unlink='done'][data-deleted='true']")
     assert t.t("unlink.done_deleted", module=contact, record="John Smith") in flow.text(".screen")
     assert t.plural("unlink.deleted_files", 2) in flow.text(".screen")
     flow.shots("unlink-done", t.language)
+    violations += audit(flow, axe_source, "unlink-done")
+    assert violations == []  # axe-core: no serious or critical violation
 
     # the CRM holds nothing of it any more: message, documents (.eml too), the bytes only it used
     assert inspect(crm, "messages", message_id) == [] and inspect(crm, "links", message_id) == []

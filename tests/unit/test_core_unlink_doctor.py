@@ -364,3 +364,18 @@ def test_the_doctor_screen_from_a_connect_error_and_back() -> None:
         assert pane.state.screen == "connect" and pane.state.doctor is None
 
     run(scenario)
+
+
+def test_a_session_refused_right_after_sign_in_offers_the_check_which_looks_at_the_clocks() -> None:
+    async def scenario() -> None:
+        pane = make_pane()
+        pane.app.start(mail())
+        await sign_in(pane)
+        pane.client.answer("modules", e.SessionExpired("expired at once"))
+        pane.client.answer("lookup", e.SessionExpired("expired at once"))
+        pane.app.retry_gate()  # any signed-in call: the CRM says the new token is expired
+        await settle()
+        assert pane.state.screen == "password" and pane.state.connect.problem.key == "error.SESSION_EXPIRED"
+        assert "doctor-open" in page(pane)[1]
+
+    run(scenario)

@@ -212,10 +212,10 @@ def connect_screen(state: AppState, t: Translator) -> El:
                         "value": c.username, "required": True}),
             field_id="mc-username",
         ),
-        banner(t, c.problem, actions=_doctor_action(t) if _connection_problem(c.problem) else ()),
+        banner(t, c.problem),
         h("div", {"class": "actions"}, button(t.t("connect.busy") if c.busy else t.t("connect.continue"), "",
                                               kind="primary", busy=c.busy, submit=True),
-          button(t.t("doctor.open"), "doctor-open", kind="subtle", extra={"id": "mc-doctor-open"})),
+          doctor_button(t, prominent=_connection_problem(c.problem))),
     )
 
 
@@ -224,8 +224,10 @@ def _connection_problem(problem: Message | None) -> bool:
     return problem is not None and problem.key.startswith("error.")
 
 
-def _doctor_action(t: Translator) -> tuple[El, ...]:
-    return (button(t.t("doctor.open"), "doctor-open", kind="secondary"),)
+def doctor_button(t: Translator, *, prominent: bool) -> El:
+    """"Check connection": next to the failure it can explain, quieter when nothing failed."""
+    return button(t.t("doctor.open"), "doctor-open", kind="secondary" if prominent else "subtle",
+                  extra={"id": "mc-doctor-open"})
 
 
 def crm_card(state: AppState, t: Translator) -> El:
@@ -263,7 +265,9 @@ def password_screen(state: AppState, t: Translator) -> El:
           button(t.t("password.busy") if c.busy else t.t("password.submit"), "", kind="primary", busy=c.busy,
                  submit=True)),
         h("p", {"class": "muted small"}, icon("lock"), h("span", None, t.t("password.privacy"))),
-        h("div", {"class": "actions"}, button(t.t("password.change"), "back-to-address", kind="subtle")),
+        h("div", {"class": "actions"}, button(t.t("password.change"), "back-to-address", kind="subtle"),
+          # a session refused right after signing in can be the clocks: the check looks at them
+          doctor_button(t, prominent=True) if c.problem and c.problem.key == "error.SESSION_EXPIRED" else None),
     )
 
 
@@ -304,7 +308,7 @@ def gate_screen(gate: GateState, t: Translator) -> El:
         h("div", {"class": "actions"},
           button(t.t("gate.retry"), "retry-gate", kind="primary", busy=gate.busy),
           button(t.t("gate.other"), "back-to-address", kind="secondary"),
-          button(t.t("doctor.open"), "doctor-open", kind="subtle")),
+          doctor_button(t, prominent=False)),
     )
 
 
