@@ -36,7 +36,7 @@ from pathlib import Path
 
 import brotli
 
-from server import snapshot, vendor
+from server import site_config, snapshot, vendor
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDIN = ROOT / "addin"
@@ -46,7 +46,7 @@ OFFICE_JS_CDN = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".css", ".html", ".py", ".toml", ".xml", ".svg", ".txt", ".eml"}
 HASH_LEN = 12
 # Files of the pane shell that get content-hashed names and are referenced from index.html.
-SHELL_FILES = ("boot.js", "bytes.mjs", "styles/pane.css")
+SHELL_FILES = ("boot.js", "bytes.mjs", "office-ready.js", "styles/pane.css")
 # Dev-build pages that run the pane's runtime; at the root so that the config's relative paths hold.
 DEV_PAGES_AT_ROOT = ("test-harness.html",)
 
@@ -166,8 +166,12 @@ def precompress(out: Path, rels: list[str]) -> None:
         list(pool.map(_compress_one, targets))
 
 
-def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://localhost:3000/") -> BuildResult:
-    """Build into `out` (replaced atomically). `dev` adds the simulated Office host and sample mails."""
+def build(
+    out: Path = DIST, *, dev: bool = False, base_url: str = "https://localhost:3000/",
+    frame_ancestors: tuple[str, ...] | None = None,
+) -> BuildResult:
+    """Build into `out` (replaced atomically). `dev` adds the simulated Office host and sample mails;
+    `frame_ancestors` replaces the Outlook hosts allowed to frame the pane (server/site_config.py)."""
     vendor.vendor()
     staging = out.with_name(out.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)
@@ -220,6 +224,8 @@ def build(out: Path = DIST, *, dev: bool = False, base_url: str = "https://local
             _copy_tree(fixtures, staging, "dev/fixtures", result)
 
     precompress(staging, result.files)
+    ancestors = frame_ancestors or site_config.default().frame_ancestors
+    site_config.write(staging, site_config.SiteConfig(ancestors))
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
     return result
@@ -235,8 +241,9 @@ def _manifest_version() -> str:
 def _run_command(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     try:
-        result = build(Path(args.out).resolve(), dev=args.dev, base_url=args.base_url)
-    except vendor.VendorError as exc:
+        ancestors = site_config.parse_frame_ancestors(args.frame_ancestors) if args.frame_ancestors else None
+        result = build(Path(args.out).resolve(), dev=args.dev, base_url=args.base_url, frame_ancestors=ancestors)
+    except (vendor.VendorError, site_config.SiteConfigError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1
     print(f"build: {len(result.files)} files in {result.out} ({time.monotonic() - t0:.1f}s)")
@@ -248,4 +255,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", default=str(DIST), help="output folder (default: dist/)")
     p.add_argument("--dev", action="store_true", help="include the simulated Office host and sample mails")
     p.add_argument("--base-url", default="https://localhost:3000/", help="public URL the manifest points at")
+    p.add_argument("--frame-ancestors", default="",
+                   help="Outlook origins allowed to frame the pane, e.g. \"'self' https://mail.contoso.com\" "
+                        "(default: Microsoft's public Outlook hosts)")
     p.set_defaults(run=_run_command)

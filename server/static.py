@@ -17,6 +17,8 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from server import site_config
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -50,30 +52,47 @@ _HASHED = re.compile(
     r"^(runtime/[0-9a-f]{12}/.+|(app|static)/[^/]+\.[0-9a-f]{12}\.[a-z0-9]+|pyscript\.[0-9a-f]{12}\.json)$"
 )
 
-# Outlook's web hosts that frame the pane (Outlook on the web, new Outlook, Microsoft 365).
+# Outlook's web hosts that frame the pane (Outlook on the web, new Outlook, Microsoft 365): the default of
+# `frame-ancestors`. On-premises Outlook on the web runs on the customer's own domain and sovereign clouds use
+# other domains: `python -m server build --frame-ancestors "..."` replaces the list (server/site_config.py).
 FRAME_ANCESTORS = (
-    "'self' https://*.office.com https://*.office365.com https://*.outlook.com https://outlook.live.com "
-    "https://*.microsoft.com https://*.officeapps.live.com https://*.cloud.microsoft"
+    "'self'", "https://*.office.com", "https://*.office365.com", "https://*.outlook.com", "https://outlook.live.com",
+    "https://*.microsoft.com", "https://*.officeapps.live.com", "https://*.cloud.microsoft",
 )
-OFFICE_CDN = "https://appsforoffice.microsoft.com"
+# Where office.js comes from, and what it loads itself:
+# - appsforoffice.microsoft.com: the CDN the pages name (required for the store; learn.microsoft.com
+#   "Referencing the Office JavaScript API library"); office.js loads the Outlook host file
+#   (outlook-web-16.01.js, outlook-win32-16.02.js, ...) and its strings from the same folder;
+# - officeapis.public.onecdn.static.microsoft: the CDN Microsoft is moving office.js to (the cloud.microsoft
+#   unified domain; OfficeDev/office-js-docs-pr PR 5882); a redirect there must not be blocked;
+# - ajax.aspnetcdn.com: office.js for Outlook loads https://ajax.aspnetcdn.com/ajax/3.5/MicrosoftAjax.js unless
+#   MS Ajax is already present (`loadMsAjaxFull`); blocked, it never becomes ready (office-js issues 4131, 6430).
+OFFICE_SCRIPT_HOSTS = (
+    "https://appsforoffice.microsoft.com",
+    "https://officeapis.public.onecdn.static.microsoft",
+    "https://ajax.aspnetcdn.com",
+)
+# Files Outlook on the web loads from its own origin (icons of the ribbon button, the support page the
+# manifest names): without `cross-origin` a browser enforcing CORP/COEP in Outlook's page would refuse them.
+CROSS_ORIGIN_PATHS = re.compile(r"^(assets/[^/]+|support\.html)$")
 
 
-def content_security_policy() -> str:
+def content_security_policy(frame_ancestors: tuple[str, ...] = FRAME_ANCESTORS) -> str:
     """What the pane needs and nothing more.
 
-    - scripts: our own files, Office.js from Microsoft's CDN (required by the store),
+    - scripts: our own files, office.js from Microsoft's CDNs with MicrosoftAjax.js (OFFICE_SCRIPT_HOSTS),
       'wasm-unsafe-eval' to compile Pyodide's WebAssembly, and 'unsafe-eval' because Pyodide's
       Emscripten loader turns the EM_JS/EM_ASM snippets of the interpreter and of extension modules
       (pydantic-core) into functions with eval() (pyodide.asm.mjs: addEmJs/addEmAsm); without it
       Python cannot start. No inline scripts: the pane has none, and mail text never becomes markup;
     - connect: the CRM the user chooses can be any HTTPS host; plain HTTP only for a CRM on this
       machine (the local CRM of the demo and the tests);
-    - frame-ancestors: Outlook's web hosts, which show the pane in a frame.
+    - frame-ancestors: Outlook's web hosts, which show the pane in a frame (configurable at build time).
     """
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' {OFFICE_CDN}",
+            f"script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' {' '.join(OFFICE_SCRIPT_HOSTS)}",
             "style-src 'self'",
             "img-src 'self' data: blob:",
             "font-src 'self'",
@@ -84,14 +103,14 @@ def content_security_policy() -> str:
             "base-uri 'none'",
             "form-action 'none'",
             "object-src 'none'",
-            f"frame-ancestors {FRAME_ANCESTORS}",
+            f"frame-ancestors {' '.join(frame_ancestors)}",
         ]
     )
 
 
-def security_headers(https: bool) -> dict[str, str]:
+def security_headers(https: bool, frame_ancestors: tuple[str, ...] = FRAME_ANCESTORS) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": content_security_policy(),
+        "Content-Security-Policy": content_security_policy(frame_ancestors),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
@@ -145,7 +164,7 @@ class StaticSite:
     def __init__(self, root: Path, *, https: bool = False) -> None:
         self.root = root.resolve()
         self.https = https
-        self.headers = security_headers(https)
+        self.headers = security_headers(https, site_config.load(self.root).frame_ancestors)
 
     def resolve(self, path: str) -> Path | None:
         rel = safe_relative_path(path)
@@ -201,6 +220,7 @@ class StaticSite:
         etag = '"' + hashlib.sha256(fingerprint).hexdigest()[:20] + '"'
         headers = {
             **self.headers,
+            **({"Cross-Origin-Resource-Policy": "cross-origin"} if CROSS_ORIGIN_PATHS.match(rel) else {}),
             "Cache-Control": IMMUTABLE if _HASHED.match(rel) else REVALIDATE,
             "ETag": etag,
             "Vary": "Accept-Encoding",

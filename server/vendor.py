@@ -5,6 +5,8 @@ Everything is pinned in `runtime.lock.json` by version and SHA-256. Downloads la
 
     .vendor/runtime/pyscript/   @pyscript/core dist/ (no source maps)
     .vendor/runtime/pyodide/    pyodide core files, the shipped wheels, and our pyodide-lock.json
+    .vendor/office-js/          Microsoft's office.js (npm @microsoft/office-js), for the tests only:
+                                never part of a build (production pages load it from Microsoft's CDN)
 
 A run whose stamp matches the lock file does no network access at all. A file whose hash differs
 from the pin stops the run with a message naming it.
@@ -16,6 +18,7 @@ import argparse
 import email.parser
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,11 @@ DOWNLOADS = VENDOR_DIR / "downloads"
 RUNTIME = VENDOR_DIR / "runtime"
 # Bump when the layout written below changes, so that old trees are rebuilt.
 LAYOUT_VERSION = "2"
+OFFICE_JS = VENDOR_DIR / "office-js"
+# What the tests' fake Outlook serves in place of Microsoft's CDN: the loader, the Outlook host files of every
+# platform, the strings of the pane's two languages and the telemetry scripts office.js may load.
+OFFICE_JS_KEEP = re.compile(r"^(office\.js|o15apptofilemappingtable\.js|outlook-[a-z0-9.-]+(?<!\.debug)\.js"
+                            r"|(en-us|it-it)/[a-z_]+\.js|(ariatelemetry|telemetry)/[a-z0-9_.-]+(?<!\.debug)\.js)$")
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 
 
@@ -76,6 +84,7 @@ class RuntimeLock:
     platform: dict[str, str]
     not_shipped: frozenset[str]
     digest: str
+    test_npm: tuple[NpmPin, ...] = ()
 
     @classmethod
     def load(cls, path: Path = LOCK_PATH) -> RuntimeLock:
@@ -87,10 +96,11 @@ class RuntimeLock:
             platform=dict(data["pypi_platform"]),
             not_shipped=frozenset(canonicalize_name(n) for n in data["not_shipped"]["packages"]),
             digest=hashlib.sha256(raw + LAYOUT_VERSION.encode()).hexdigest(),
+            test_npm=tuple(NpmPin(**p) for p in data.get("test_npm", {}).get("packages", [])),
         )
 
     def npm_pin(self, package: str) -> NpmPin:
-        return next(p for p in self.npm if p.package == package)
+        return next(p for p in (*self.npm, *self.test_npm) if p.package == package)
 
 
 def sha256_file(path: Path) -> str:
@@ -277,11 +287,28 @@ def is_up_to_date(lock: RuntimeLock) -> bool:
     return all(p.exists() for p in required)
 
 
-def vendor(*, force: bool = False) -> bool:
-    """Make `.vendor/runtime` match the lock. Returns True when something was (re)built."""
-    lock = RuntimeLock.load()
-    if not force and is_up_to_date(lock):
+def vendor_office_js(lock: RuntimeLock, *, force: bool = False) -> bool:
+    """Lay out Microsoft's office.js for the tests (`.vendor/office-js/`, stamped with its pin)."""
+    pin = lock.npm_pin("@microsoft/office-js")
+    stamp = OFFICE_JS / ".stamp"
+    if not force and stamp.exists() and stamp.read_text() == pin.sha256 and (OFFICE_JS / "office.js").exists():
         return False
+    tgz = fetch_npm(pin)
+    staging = VENDOR_DIR / "office-js.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    _extract(tgz, "package/dist/", staging, lambda rel: OFFICE_JS_KEEP.match(rel) is not None)
+    (staging / ".stamp").write_text(pin.sha256)
+    shutil.rmtree(OFFICE_JS, ignore_errors=True)
+    staging.rename(OFFICE_JS)
+    return True
+
+
+def vendor(*, force: bool = False) -> bool:
+    """Make `.vendor/runtime` (and the tests' `.vendor/office-js`) match the lock. True when something was (re)built."""
+    lock = RuntimeLock.load()
+    office_built = vendor_office_js(lock, force=force) if lock.test_npm else False
+    if not force and is_up_to_date(lock):
+        return office_built
     pyscript_tgz = fetch_npm(lock.npm_pin("@pyscript/core"))
     pyodide_tgz = fetch_npm(lock.npm_pin("pyodide"))
     wheels = fetch_wheels(lock)

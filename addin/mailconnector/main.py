@@ -23,9 +23,10 @@ from mailconnector.crm.urls import CrmUrl
 from mailconnector.office.bridge import ItemHandle, OfficeBridge, RoamingPreferences
 from mailconnector.office.errors import OfficeError
 from mailconnector.office.item_data import build_snapshot
+from mailconnector.ui.host_screens import HostProblem, host_screen
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.token_store import LocalTokenStore
-from mailconnector.ui.view import View
+from mailconnector.ui.view import View, create
 from mailconnector.version import VERSION
 
 _running: dict[str, Any] = {}  # keeps the pane's objects and tasks alive (and reachable when debugging)
@@ -44,21 +45,23 @@ async def _boot() -> None:
     root = document.getElementById("app")
     try:
         bridge = OfficeBridge(hold=held)  # the bytes of a mail stay in the browser (crm/held.py)
-        in_outlook = await bridge.ready()
-        translator = Translator(bridge.display_language() if in_outlook else str(window.navigator.language))
+        started = await bridge.start(on_late=lambda: _show_host_problem("late"))
+        if started.state != "outlook":
+            _show_host_problem(started.state)
+            return
+        translator = Translator(bridge.display_language())
         _apply_theme(bridge)
         app = App(host=bridge, make_client=make_client, preferences=RoamingPreferences(bridge),
                   tokens=LocalTokenStore(), probe=FetchProbe(), origin=str(window.location.origin))
         view = View(app, translator, VERSION)
         _running.update(bridge=bridge, app=app, view=view)
         view.mount()
-        mail = await bridge.read_mail() if in_outlook else None
+        mail = await bridge.read_mail()
         app.start(mail)
         root.setAttribute("data-state", "ready")
         root.setAttribute("aria-busy", "false")
         window.performance.mark("mc:ready")
-        if in_outlook:
-            await _follow_host(bridge, app, mail)
+        await _follow_host(bridge, app, mail)
     except Exception:
         traceback.print_exc(file=sys.stderr)
         root.setAttribute("data-state", "failed")
@@ -75,6 +78,17 @@ async def _follow_host(bridge: OfficeBridge, app: App, shown: Any) -> None:
     current = bridge.capture(read_body=False)
     if (current is None) != (shown is None) or (current is not None and not bridge.is_current(shown)):
         _spawn(_item_changed(bridge, app, bridge.capture()))
+
+
+def _show_host_problem(problem: HostProblem) -> None:
+    """Outside Outlook, without office.js, or while Outlook is slow: a readable screen, not a skeleton."""
+    root = document.getElementById("app")
+    translator = Translator(str(window.navigator.language))
+    document.documentElement.setAttribute("lang", translator.locale.tag)
+    root.replaceChildren(*(create(node) for node in host_screen(problem, translator, VERSION)))
+    root.setAttribute("data-screen", f"host-{problem}")
+    root.setAttribute("data-state", "host")
+    root.setAttribute("aria-busy", "false")
 
 
 def _spawn(coro: Any) -> None:

@@ -56,7 +56,8 @@ def test_html_entry_is_revalidated_and_carries_the_csp(site: RunningSite) -> Non
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["default-src"] == "'none'"
     assert directives["script-src"].split() == [
-        "'self'", "'wasm-unsafe-eval'", "'unsafe-eval'", "https://appsforoffice.microsoft.com"
+        "'self'", "'wasm-unsafe-eval'", "'unsafe-eval'", "https://appsforoffice.microsoft.com",
+        "https://officeapis.public.onecdn.static.microsoft", "https://ajax.aspnetcdn.com",
     ]
     assert "'unsafe-inline'" not in csp
     assert directives["object-src"] == "'none'"

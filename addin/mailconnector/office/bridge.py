@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from mailconnector.core.ports import AttachmentContent, Capability, Remembered
 from mailconnector.crm.uploads import UploadSource
@@ -82,6 +82,19 @@ class MailBody:
 
 
 @dataclass(frozen=True)
+class HostStart:
+    """Office's answer to the `Office.onReady()` that index.html's office-ready.js made as the page loaded.
+
+    `outlook`: a mailbox is there; `outside`: office.js runs outside Office (or in another Office app);
+    `missing`: office.js itself did not load.
+    """
+
+    state: Literal["outlook", "outside", "missing"]
+    host: str | None = None
+    platform: str | None = None
+
+
+@dataclass(frozen=True)
 class RequirementReport:
     """What this host can do, from `requirements.isSetSupported("Mailbox", v)`."""
 
@@ -129,14 +142,19 @@ class OfficeBridge:
         once: Wrap | None = None,
         keep: Wrap | None = None,
         hold: ContentHolder | None = None,
+        started: Any = None,
     ) -> None:
         if office is None or once is None or keep is None:
             from mailconnector.browser import create_once_callable, create_proxy, window
 
-            office = window.Office if office is None else office
+            office = getattr(window, "Office", None) if office is None else office
+            started = getattr(window, "mcOffice", None) if started is None else started
             once = create_once_callable if once is None else once
             keep = create_proxy if keep is None else keep
         self._office = office
+        # index.html's office-ready.js: {ready, late} promises of the onReady call made at load (None in tests
+        # that drive a fake Office directly: then onReady is called here).
+        self._started = started
         self._once: Wrap = once
         self._keep: Wrap = keep
         self._hold = hold
@@ -147,11 +165,32 @@ class OfficeBridge:
 
     # ------------------------------------------------------------------ start-up and context
 
+    async def start(self, on_late: Callable[[], None] | None = None) -> HostStart:
+        """Waits for Office.onReady (captured at load). `on_late` runs once if Office has not answered within
+        office-ready.js's bound; the wait goes on, so a slow Outlook still gets a working pane."""
+        if self._started is None:
+            if self._office is None:
+                return HostStart("missing")
+            info = await self._office.onReady()
+        else:
+            ready = asyncio.ensure_future(_awaited(attr(self._started, "ready")))
+            late = asyncio.ensure_future(_awaited(attr(self._started, "late")))
+            done, _ = await asyncio.wait({ready, late}, return_when=asyncio.FIRST_COMPLETED)
+            if ready not in done and on_late is not None:
+                on_late()
+            info = await ready
+            late.cancel()
+            if attr(info, "missing"):
+                return HostStart("missing")
+        host = text(attr(info, "host")) or None
+        platform = text(attr(info, "platform")) or None
+        if host in ("Outlook", None) and self._office is not None and self._mailbox() is not None:
+            return HostStart("outlook", host or "Outlook", platform)
+        return HostStart("outside", host, platform)
+
     async def ready(self) -> bool:
         """Waits for Office.onReady; False when not running inside Outlook (no mailbox)."""
-        info = await self._office.onReady()
-        host = text(attr(info, "host"))
-        return host in ("Outlook", "") and self._mailbox() is not None
+        return (await self.start()).state == "outlook"
 
     def _context(self) -> Any:
         return attr(self._office, "context")
@@ -447,6 +486,10 @@ class OfficeBridge:
             else:
                 settings.set(name, value)
         await self._call(settings, "saveAsync")
+
+
+async def _awaited(value: Any) -> Any:
+    return await value
 
 
 def _setting_value(settings: Any, name: str) -> Any:

@@ -17,6 +17,17 @@ TEXTS: dict[str, str] = {
     "common.open_in_crm": "Open in CRM",
     "common.opens_new_window": "(opens in a new window)",
     "common.details": "Details from the CRM: {detail}",
+    # --- before Office is ready (ui/host_screens.py) --------------------------------------------------
+    "app.host.outside.title": "Open Mail Connector from Outlook",
+    "app.host.outside.body": "This page is Mail Connector's pane for Outlook. It works inside Outlook: open a mail "
+    "and choose Link to CRM on the ribbon (or in the mail's … menu).",
+    "app.host.late.title": "Outlook has not started Mail Connector yet",
+    "app.host.late.body": "The pane is still waiting for Outlook to hand over the mail. It carries on by itself as "
+    "soon as Outlook answers. If this lasts, close the pane and open it again.",
+    "app.host.missing.title": "Microsoft's Office library did not load",
+    "app.host.missing.body": "Mail Connector needs Microsoft's office.js, which Outlook loads from "
+    "appsforoffice.microsoft.com. Check the connection, or ask your administrator whether a proxy or filter "
+    "blocks Microsoft's script servers, then open the pane again.",
     # --- the mail ----------------------------------------------------------------------------------
     "mail.label": "Open mail",
     "mail.no_subject": "(no subject)",

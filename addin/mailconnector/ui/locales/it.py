@@ -16,6 +16,17 @@ TEXTS: dict[str, str] = {
     "common.open_in_crm": "Apri nel CRM",
     "common.opens_new_window": "(si apre in una nuova finestra)",
     "common.details": "Dettagli dal CRM: {detail}",
+    # --- before Office is ready (ui/host_screens.py) --------------------------------------------------
+    "app.host.outside.title": "Apri Mail Connector da Outlook",
+    "app.host.outside.body": "Questa pagina è il riquadro di Mail Connector per Outlook e funziona dentro Outlook: "
+    "apri una mail e scegli Collega al CRM nella barra multifunzione (o nel menu … della mail).",
+    "app.host.late.title": "Outlook non ha ancora avviato Mail Connector",
+    "app.host.late.body": "Il riquadro sta ancora aspettando che Outlook gli passi la mail e prosegue da solo appena "
+    "Outlook risponde. Se l'attesa continua, chiudi il riquadro e aprilo di nuovo.",
+    "app.host.missing.title": "La libreria Office di Microsoft non si è caricata",
+    "app.host.missing.body": "Mail Connector ha bisogno di office.js di Microsoft, che Outlook carica da "
+    "appsforoffice.microsoft.com. Controlla la connessione o chiedi all'amministratore se un proxy o un filtro "
+    "blocca i server di script di Microsoft, poi apri di nuovo il riquadro.",
     # --- la mail -----------------------------------------------------------------------------------
     "mail.label": "Mail aperta",
     "mail.no_subject": "(nessun oggetto)",
