@@ -65,10 +65,11 @@ def test_outlook_slow_to_answer_gets_a_readable_screen_then_the_pane(outlook: Ou
 
 
 @pytest.mark.parametrize("language", ["en-US", "it-IT"])
-def test_opened_outside_outlook_says_so(browser: Browser, prod_site: RunningSite, language: str) -> None:
+def test_opened_outside_outlook_says_so(outlook_browser: Browser, prod_site: RunningSite, language: str) -> None:
     """The production page opened directly in a browser: office.js answers {host: null}; the pane says where
     it works instead of showing a skeleton forever."""
-    context = browser.new_context(locale=language, ignore_https_errors=True, viewport={"width": 360, "height": 640})
+    context = outlook_browser.new_context(locale=language, ignore_https_errors=True,
+                                          viewport={"width": 360, "height": 640})
     page = context.new_page()
     host = OutlookWebHost(page, prod_site.url)
     page.goto(f"{prod_site.url}/index.html")
