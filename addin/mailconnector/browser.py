@@ -15,6 +15,10 @@ module may hold a JS object at snapshot time. So the names below are looked up i
 use, which is always after PyScript started the page's script. Under CPython (unit tests) the module
 imports too; only using a browser name there fails.
 
+Without PyScript (the benchmark's previous route, bench/pages/own-loader.mjs, and README "Without
+PyScript") there is no `pyscript` package: the same names then come from Pyodide itself (`js`,
+`js.document`, `pyodide.ffi`), which is what PyScript gives on the main thread anyway.
+
 Not used, and why: `pyscript.web` (and `pyscript.when`, whose first use imports it) would add its
 import to every start: a fresh `import pyscript.web` right after PyScript's start measured 13-18 ms on
 a quiet moment and 300 ms or more while the shared 2-core machine ran at load 10 (bench/FAST-BOOT.md);
@@ -52,7 +56,7 @@ class _Late:
     def _target(self) -> Any:
         target = self.__dict__.get("_value")
         if target is None:
-            target = getattr(importlib.import_module("pyscript"), self._name)
+            target = getattr(_pyscript_or_pyodide(), self._name)
             object.__setattr__(self, "_value", target)
         return target
 
@@ -63,22 +67,36 @@ class _Late:
         setattr(self._target(), attr, value)
 
 
+def _pyscript_or_pyodide() -> Any:
+    """`pyscript` as PyScript imported it before running the page's script, or without PyScript a
+    stand-in with the same two names from Pyodide's `js`. (Looked up in sys.modules, not imported: the
+    build ships PyScript's byte code under ./pyscript/__pycache__, which alone would import as an empty
+    namespace package.)"""
+    module = sys.modules.get("pyscript")
+    if module is not None:
+        return module
+    js = importlib.import_module("js")
+    return type("NoPyScript", (), {"window": js, "document": js.document})
+
+
+def _ffi() -> Any:
+    return sys.modules.get("pyscript.ffi") or importlib.import_module("pyodide.ffi")
+
+
 window: Any = _Late("window")
 document: Any = _Late("document")
 
 
 def create_proxy(func: Callable[..., Any]) -> Any:
     """A JS function calling `func` until destroyed (event listeners kept for the pane's life)."""
-    from pyscript.ffi import create_proxy as make
-
-    return make(func)
+    return _ffi().create_proxy(func)
 
 
 def to_js(value: Any, **options: Any) -> Any:
-    """Python → JS (bytes become a Uint8Array, dicts plain objects)."""
-    from pyscript.ffi import to_js as convert
-
-    return convert(value, **options)
+    """Python → JS (bytes become a Uint8Array, dicts plain objects, as `pyscript.ffi.to_js` does)."""
+    if "dict_converter" not in options:
+        options["dict_converter"] = window.Object.fromEntries
+    return _ffi().to_js(value, **options)
 
 
 def create_once_callable(func: Callable[..., Any]) -> Any:
