@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One idempotent setup for the demo and the tests: Python venv with pinned packages, the browser
-# runtime (PyScript, Pyodide, wasm wheels: hash-checked, see runtime.lock.json) and Debian's Chromium.
+# runtime (PyScript, Pyodide, wasm wheels: hash-checked, see runtime.lock.json), Debian's Chromium and WebKit.
 # A second run with everything present touches no network and takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,13 +22,26 @@ s=$(now)
 .venv/bin/python -m server vendor
 step "browser runtime (npm, PyPI)" "$s"
 
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
 s=$(now)
 if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
+  apt_install chromium
 fi
 step "chromium (Debian)" "$s"
+
+# WebKit, the engine of Outlook for Mac and Safari (tests/webkit/, bench): WebKitGTK's WebDriver with the
+# MiniBrowser it ships, run in a virtual X display (tests/support/webkit.py).
+s=$(now)
+if [ ! -x /usr/bin/WebKitWebDriver ] || [ ! -x /usr/bin/Xvfb ] \
+   || [ ! -x /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser ]; then
+  apt_install webkit2gtk-driver xvfb
+fi
+step "webkit (Debian)" "$s"
 step "setup total" "$t0"

@@ -4,6 +4,7 @@
 
     runtime/<hash>/boot/
       boot.mjs, module.mjs    the interpreter loader: PyScript's `interpreter` module (pyscript.toml)
+      table-identity.mjs      one wasm function-table layout in every engine (WebKit's differs uncorrected)
       snapshot.bin            wasm heap after importing pydantic, httpx and every mailconnector module
                               (all-zero pages left out, see module.mjs)
       files.bin               the package and app sources Python reads after the restore, and PyScript's
@@ -49,6 +50,7 @@ CACHE = vendor.VENDOR_DIR / "snapshots"
 PACKAGES = ("pydantic", "httpx")  # what the pane imports; their dependencies come from the lock
 HOME = "/home/pyodide"  # Pyodide's working directory, where PyScript unpacks the app
 SO_NAME = "pydantic_core.wasm"  # served as wasm: compressed and typed like the runtime's own
+TABLE_JS = "table-identity.mjs"  # imported by module.mjs and boot.mjs; not rendered
 SO_STUB_NAME = "pydantic_core.dylink.wasm"  # its dylink.0 section alone (see module.mjs)
 # Bump when the snapshot recipe changes in a way the hashed inputs below do not show.
 RECIPE_VERSION = "3"
@@ -242,29 +244,40 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
     so = _pydantic_core_so()
     module_js = _render("module.mjs", pyodide_rel)
     maker_js = _render("make-snapshot.mjs", pyodide_rel)
+    table_js = (LOADER / TABLE_JS).read_bytes()
     key = _sha256(
-        RECIPE_VERSION.encode(), runtime_prefix.encode(), app, so, module_js, maker_js, ",".join(PACKAGES).encode()
+        RECIPE_VERSION.encode(),
+        runtime_prefix.encode(),
+        app,
+        so,
+        module_js,
+        maker_js,
+        table_js,
+        ",".join(PACKAGES).encode(),
     )[:16]
     cached = CACHE / key
     wanted = os.environ.get("MC_SNAPSHOT", "1") != "0"
     snapshot_made = wanted and (cached / "report.json").exists()
     if wanted and not snapshot_made:
-        snapshot_made = _make_cached(out, runtime_prefix, app_rel, so, module_js, maker_js, cached)
+        snapshot_made = _make_cached(out, runtime_prefix, app_rel, so, module_js, maker_js, table_js, cached)
+    report = json.loads((cached / "report.json").read_text()) if snapshot_made else {}
 
     build: dict[str, Any] = {
         "snapshot": "snapshot.bin" if snapshot_made else None,
         "files": "files.bin",
         "so": SO_NAME,
         "soStub": SO_STUB_NAME,
-        "packages": sorted(json.loads((cached / "report.json").read_text())["loadedPackages"])
-        if snapshot_made
-        else list(PACKAGES),
+        "packages": sorted(report["loadedPackages"]) if snapshot_made else list(PACKAGES),
         "home": HOME,
+        # The function-table layout the snapshot's slot numbers belong to (table-identity.mjs): the pane
+        # restores only on this one. A snapshot cached before it was recorded has none: never restored.
+        "table": {k: report["table"][k] for k in ("main", "length", "hash")} if "table" in report else None,
     }
     boot_js = _render("boot.mjs", pyodide_rel, build)
     contents: dict[str, bytes] = {
         "boot.mjs": boot_js,
         "module.mjs": module_js,
+        TABLE_JS: table_js,
         SO_NAME: so,
         SO_STUB_NAME: dylink_stub(so),
     }
@@ -298,6 +311,7 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
             *sorted(f"{pyscript}/{p.name}" for p in (out / pyscript).glob("core-*.js")),
             f"{folder}/boot.mjs",
             f"{folder}/module.mjs",
+            f"{folder}/{TABLE_JS}",
             f"{pyodide}/pyodide.asm.mjs",
         ],
         # Not the files boot.mjs reads from Cache Storage (snapshot, sources, both wasm modules): on every
@@ -307,7 +321,14 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
 
 
 def _make_cached(
-    out: Path, runtime_prefix: str, app_rel: str, so: bytes, module_js: bytes, maker_js: bytes, cached: Path
+    out: Path,
+    runtime_prefix: str,
+    app_rel: str,
+    so: bytes,
+    module_js: bytes,
+    maker_js: bytes,
+    table_js: bytes,
+    cached: Path,
 ) -> bool:
     # The maker page lives where boot.mjs will, so that the same relative runtime path resolves.
     work = out / "runtime" / "__snapshot__" / "boot"
@@ -315,6 +336,7 @@ def _make_cached(
     try:
         (work / "module.mjs").write_bytes(module_js)
         (work / "make-snapshot.mjs").write_bytes(maker_js)
+        (work / TABLE_JS).write_bytes(table_js)
         (work / SO_NAME).write_bytes(so)
         (work / "index.html").write_text(
             '<!doctype html><meta charset="utf-8"><script type="module" src="make-snapshot.mjs"></script>\n'

@@ -28,8 +28,10 @@ import {
   unpackFiles,
   writeFiles,
 } from "./module.mjs";
+import { TableLayoutMismatch, tableIdentityFactory, tableIdentityProbe } from "./table-identity.mjs";
 
-/** @type {{snapshot: string|null, files: string, so: string, soStub: string, packages: string[], home: string}} */
+/** @type {{snapshot: string|null, files: string, so: string, soStub: string, packages: string[], home: string,
+ *          table: {main: number, length: number, hash: string}|null}} */
 const BUILD = %BUILD%;
 // Restoring takes well under a second once the bytes are here; a stuck restore must not stop the pane.
 const RESTORE_TIMEOUT_MS = 15_000;
@@ -43,6 +45,22 @@ const indexURL = new URL("%PYODIDE%/", import.meta.url).href;
 // `?mc-boot=http` skips Cache Storage (benchmarks).
 const bootParam = new URLSearchParams(globalThis.location?.search ?? "").get("mc-boot");
 const plainRequested = bootParam === "plain";
+
+// The snapshot holds wasm function-table slot numbers, valid only on the table layout the build recorded
+// (BUILD.table, taken in Chromium). WebKit lays the table out differently unless corrected
+// (table-identity.mjs); where the correction does not work, the snapshot is not even downloaded.
+// `?mc-table=uncorrected` leaves WebKit's table uncorrected: tests and benchmarks of what happens then.
+const probed = tableIdentityProbe();
+const tableIdentity =
+  probed === "corrected" && new URLSearchParams(globalThis.location?.search ?? "").get("mc-table") === "uncorrected"
+    ? "uncorrected"
+    : probed;
+performance.mark(`mc:table-${tableIdentity}`);
+const snapshotUsable = Boolean(BUILD.snapshot && BUILD.table) && tableIdentity !== "unsupported";
+if (BUILD.snapshot && !snapshotUsable && !plainRequested) {
+  performance.mark("mc:snapshot-skipped");
+  console.warn(`Mail Connector: this engine's wasm tables cannot take the Python snapshot (${tableIdentity}).`);
+}
 
 // Decoded copies of the boot's big files in Cache Storage, one cache per build (the folder's hash).
 // The HTTP cache keeps them brotli-compressed and decodes them on every start: measured here, reading the
@@ -91,7 +109,7 @@ async function storeForNextStart() {
 // Started as soon as this module is evaluated. index.html also preloads these URLs, so on a first
 // visit the bytes are already on their way; the wasm compiles while the snapshot downloads.
 const files = fetchBytes(here(BUILD.files));
-let snapshot = BUILD.snapshot && !plainRequested ? fetchBytes(here(BUILD.snapshot)) : null;
+let snapshot = snapshotUsable && !plainRequested ? fetchBytes(here(BUILD.snapshot)) : null;
 let compiled = snapshot ? WebAssembly.compileStreaming(cachedFetch(`${indexURL}pyodide.asm.wasm`)) : null;
 let compiledSo = snapshot ? WebAssembly.compileStreaming(cachedFetch(here(BUILD.so))) : null;
 for (const pending of [files, snapshot, compiled, compiledSo]) {
@@ -158,6 +176,7 @@ async function restore(options) {
     compiled,
     compiledSo,
     soStubURL: BUILD.soStub ? here(BUILD.soStub) : null,
+    table: { correct: tableIdentity === "corrected", expected: BUILD.table },
   });
   compiled = compiledSo = null;
   const pyodide = await withTimeout(
@@ -180,7 +199,9 @@ async function restore(options) {
 }
 
 async function plainBoot(options) {
-  const pyodide = await loadPlainPyodide({ ...options, indexURL, packages: BUILD.packages });
+  // The same table as a restore would have (nothing here depends on it; one layout wherever the loader runs).
+  const factory = tableIdentityFactory(createPyodideModule, { correct: tableIdentity === "corrected" });
+  const pyodide = await loadPlainPyodide({ ...options, indexURL, packages: BUILD.packages, createPyodideModule: factory });
   // Only the app: the packages were just installed from their wheels.
   writeFiles(pyodide.FS, unpackFiles(await files).filter(([path]) => path.startsWith(`${BUILD.home}/`)));
   return pyodide;
@@ -199,7 +220,12 @@ export async function loadPyodide(options = {}) {
       console.warn("Mail Connector: restoring the Python snapshot failed; starting Python the slow way.", error);
       snapshot = compiled = compiledSo = null;
       toStore.length = 0;
-      globalThis.caches?.delete(CACHE).catch(() => {}); // a bad copy must not fail the next start too
+      if (error instanceof TableLayoutMismatch) {
+        // Refused before the copy was used: it is not at fault, and the next start refuses it as quickly.
+        performance.mark("mc:table-mismatch");
+      } else {
+        globalThis.caches?.delete(CACHE).catch(() => {}); // a bad copy must not fail the next start too
+      }
     }
   }
   const pyodide = await plainBoot(options);

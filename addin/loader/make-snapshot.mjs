@@ -5,6 +5,7 @@
 import { loadPyodide } from "%PYODIDE%/pyodide.mjs";
 import createPyodideModule from "%PYODIDE%/pyodide.asm.mjs";
 import { packFiles, PYDANTIC_CORE_SO, preloadingModuleFactory } from "./module.mjs";
+import { tableIdentityProbe } from "./table-identity.mjs";
 
 const params = new URLSearchParams(location.search);
 const PACKAGES = params.get("packages").split(",");
@@ -88,12 +89,18 @@ async function post(name, body) {
 }
 
 async function make() {
+  // The wasm table layout the snapshot's slot numbers belong to: the pane restores only on this one.
+  const engine = tableIdentityProbe();
+  let table = null;
   const pyodide = await loadPyodide({
     indexURL: new URL("%PYODIDE%/", import.meta.url).href,
     _makeSnapshot: true,
     packages: [],
-    createPyodideModule: preloadingModuleFactory(createPyodideModule, new URL(params.get("so"), location.href).href),
+    createPyodideModule: preloadingModuleFactory(createPyodideModule, new URL(params.get("so"), location.href).href, {
+      table: { correct: engine === "corrected", onLayout: (layout) => (table = layout) },
+    }),
   });
+  if (engine === "unsupported") throw new Error("this browser's wasm tables cannot be corrected (table-identity.mjs)");
   await pyodide.loadPackage(PACKAGES);
   const app = await fetch(params.get("app"));
   if (!app.ok) throw new Error(`app zip: HTTP ${app.status}`);
@@ -101,6 +108,7 @@ async function make() {
   pyodide.unpackArchive(await app.arrayBuffer(), "zip", { extractDir: HOME });
   const report = JSON.parse(pyodide.runPython(IMPORTS));
   report.loadedPackages = Object.keys(pyodide.loadedPackages).sort();
+  report.table = { ...table, engine };
 
   // The snapshot refuses a non-empty package registry ("Unexpected hiwire entry at index 6").
   const loaded = { ...pyodide.loadedPackages };

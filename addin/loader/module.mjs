@@ -7,6 +7,7 @@
 // snapshot and in every run that restores it. Both runs MUST build their module with this function.
 //
 // Used by boot.mjs (every pane start) and make-snapshot.mjs (the build); no other module.
+import { TableLayoutMismatch, tableIdentityFactory } from "./table-identity.mjs";
 
 // Where pydantic-core's wheel puts its extension; Python's import later dlopen()s this exact path,
 // which Emscripten finds already loaded by name.
@@ -25,12 +26,18 @@ export const PYDANTIC_CORE_SO =
  * @param {Promise<WebAssembly.Module>} [restore.compiledSo] pydantic-core's extension, compiled ahead too
  * @param {string} [restore.soStubURL] a wasm file holding only the extension's `dylink.0` section: what
  *   Emscripten reads to place the extension in memory; the instance comes from `compiledSo`
+ * @param {object} [restore.table] the wasm function table (table-identity.mjs), in the build and the pane:
+ * @param {boolean} restore.table.correct the engine needs the table-identity correction (probe: "corrected")
+ * @param {object} [restore.table.expected] the layout the build recorded: any other fails the restore
+ *   (TableLayoutMismatch) before the snapshot is copied in
+ * @param {Function} [restore.table.onLayout] receives the layout (the build records it)
  */
 export function preloadingModuleFactory(
   createPyodideModule,
   soURL,
-  { heapBytes = 0, compiled = null, compiledSo = null, soStubURL = null } = {},
+  { heapBytes = 0, compiled = null, compiledSo = null, soStubURL = null, table = { correct: false } } = {},
 ) {
+  const withTable = tableIdentityFactory(createPyodideModule, table);
   return async (settings) => {
     const locate = settings.locateFile;
     const extensionURL = compiledSo && soStubURL ? soStubURL : soURL;
@@ -76,10 +83,16 @@ export function preloadingModuleFactory(
     }
     let module;
     try {
-      module = await createPyodideModule(settings);
+      module = await withTable(settings);
       performance.mark("mc:wasm-ready");
     } finally {
       Object.assign(WebAssembly, { instantiate, instantiateStreaming });
+    }
+    // The heap copy holds table slot numbers: it restores only on the very layout it was taken with.
+    const layout = withTable.layout(module);
+    table.onLayout?.(layout);
+    if (table.expected && ["main", "length", "hash"].some((key) => layout[key] !== table.expected[key])) {
+      throw new TableLayoutMismatch(table.expected, layout);
     }
     if (heapBytes > module.HEAP8.length && !module.growMemory(heapBytes)) {
       throw new Error(`could not grow wasm memory to ${heapBytes} bytes for the snapshot`);
