@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 
+from server.crm import search_index
 from server.crm.access import Access
 from server.crm.auth import LoginFailure, password_login
 from server.crm.catalog import FieldMeta, ModuleMeta
@@ -105,7 +106,7 @@ def query(call: Call) -> object:
     except vtql.VtqlError as exc:
         raise WebServiceError(exc.message) from exc
     try:
-        rows = call.conn.execute(compiled.sql, compiled.params).fetchall()
+        rows = call.conn.execute(*search_index.choose(call.conn, compiled)).fetchall()
     except sqlite3.Error as exc:
         raise WebServiceError("Database error while performing requested operation") from exc
     if compiled.is_count:

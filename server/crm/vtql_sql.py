@@ -9,6 +9,7 @@ discovers when MySQL runs the statement, hence the "Database error" text).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from server.crm import vtql_fold as fd
 from server.crm.search_index import MIN_RUN, phrase
@@ -52,7 +53,7 @@ def compile_ast(query: Query, module: ModuleView) -> CompiledQuery:
     order_sql, order_params = _order_by(query, module)
     offset, count = _limit(query)
 
-    index_sql, index_params = _text_prefilter(query, module)
+    index, index_groups = _text_prefilter(query, module)
     visibility = module.visibility_sql.strip() or "1"
     if query.is_count:
         select = "count(*)"
@@ -60,19 +61,28 @@ def compile_ast(query: Query, module: ModuleView) -> CompiledQuery:
     else:
         select = ", ".join([f"{module.id_sql} AS id", *(f.sql for f in fields[1:])])
     # Only trusted fragments from ModuleView/FieldRef and our own SQL go into the text.
-    sql = f"SELECT {select} FROM {module.from_sql} WHERE ({visibility})"  # noqa: S608
-    if index_sql:
-        sql += f" AND {index_sql}"
-    if where_sql:
-        sql += f" AND ({where_sql})"
-    sql += order_sql + " LIMIT ? OFFSET ?"
-    params = (*module.visibility_params, *index_params, *where_params, *order_params, count, offset)
-    return CompiledQuery(
-        sql=sql,
+    head = f"SELECT {select} FROM {module.from_sql} WHERE ({visibility})"  # noqa: S608
+    tail = (f" AND ({where_sql})" if where_sql else "") + order_sql + " LIMIT ? OFFSET ?"
+    params = (*module.visibility_params, *where_params, *order_params, count, offset)
+    compiled = CompiledQuery(
+        sql=head + tail,
         params=params,
         module=module,
         is_count=query.is_count,
         fields=[_COUNT_FIELD] if query.is_count else fields,
+    )
+    if index is None:
+        return compiled
+    match = " OR ".join("(" + " AND ".join(group) + ")" for group, _ in index_groups)
+    narrowed = f" AND {module.id_sql} IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"  # noqa: S608
+    return replace(
+        compiled,
+        sql=head + narrowed + tail,
+        params=(*module.visibility_params, match, *where_params, *order_params, count, offset),
+        index=index,
+        index_groups=tuple(runs for _, runs in index_groups),
+        scan_sql=compiled.sql,
+        scan_params=compiled.params,
     )
 
 
@@ -110,13 +120,14 @@ def _where(query: Query, module: ModuleView) -> Fragment:
     return _combine("OR", groups) if groups else ("", [])
 
 
-def _text_prefilter(query: Query, module: ModuleView) -> Fragment:
-    """Rows a trigram index says may match (search_index.py), when it can say so for every OR group:
-    a superset of the WHERE's answer, which is still checked in full. Else nothing (every row)."""
+def _text_prefilter(query: Query, module: ModuleView) -> tuple[str | None, list[tuple[list[str], tuple[str, ...]]]]:
+    """The trigram index that can point at every row the WHERE may match (search_index.py), with each
+    OR group's FTS5 phrases and their texts; (None, []) when some group is beyond it (every row)."""
     index: str | None = None
-    groups: list[str] = []
+    groups: list[tuple[list[str], tuple[str, ...]]] = []
     for group in query.where:
         phrases: list[str] = []
+        texts: list[str] = []
         for condition in group:
             field = lookup(module, condition.field) if condition.op == "LIKE" else None
             if field is None or field.text_index is None or field.kind != "text":
@@ -129,13 +140,11 @@ def _text_prefilter(query: Query, module: ModuleView) -> Fragment:
                 continue
             index = field.text_index
             phrases += [f"{field.name} : {phrase(run)}" for run in runs]
+            texts += runs
         if not phrases:
-            return "", []  # this group can match rows the index cannot point at
-        groups.append("(" + " AND ".join(phrases) + ")")
-    if index is None:
-        return "", []
-    sql = f"{module.id_sql} IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"  # noqa: S608 (trusted names)
-    return sql, [" OR ".join(groups)]
+            return None, []  # this group can match rows the index cannot point at
+        groups.append((phrases, tuple(texts)))
+    return index, groups
 
 
 def _literal_runs(pattern: LikePattern) -> list[str]:

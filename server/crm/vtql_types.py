@@ -112,6 +112,10 @@ class CompiledQuery:
     Rows: for a record query, column 0 is the crmid and `fields[0]` is the `id` field (kind "id"),
     then one column per further entry of `fields`, in order. For `count(*)` (`is_count`), the
     single column is the count and `fields` is `[FieldRef("count", "count(*)", "number")]`.
+
+    With a trigram `index` (search_index.py), `sql` reads only the rows it points at and `scan_sql`
+    is the same query checking every row; `index_groups` (the literal texts of each OR group) let
+    `search_index.choose` tell which is cheaper. Both give the same rows.
     """
 
     sql: str
@@ -119,3 +123,7 @@ class CompiledQuery:
     module: ModuleView
     is_count: bool
     fields: list[FieldRef]
+    index: str | None = None
+    index_groups: tuple[tuple[str, ...], ...] = ()
+    scan_sql: str = ""
+    scan_params: tuple[object, ...] = ()

@@ -15,7 +15,7 @@ from tests.support.browser import PyodideHarness
 
 pytestmark = pytest.mark.browser
 
-SLICE = 384 * 1024  # bytes.mjs decodes this much per task: sizes around it cross slice boundaries
+SLICE = 192 * 1024  # bytes.mjs decodes this much per task: sizes around it cross slice boundaries
 
 
 def pattern(size: int) -> bytes:
