@@ -28,7 +28,8 @@
  *       userProfile: {displayName, emailAddress, timeZone, accountType}
  *       failures: {<attachment id or name>: true | code | {code, name, message}}
  *       getAsFileFails: false | true | code | {...}        bodyFails: {html?: spec, text?: spec}
- *       delays: {default, body, attachment, file, settings}   (milliseconds, default 0)
+ *       headersFail: false | true | code | {...}  (getAllInternetHeadersAsync, Mailbox 1.8)
+ *       delays: {default, body, attachment, file, headers, settings}   (milliseconds, default 0)
  *       staleItemCalls: "host" (default, see above) | "serve" (old item answers with its own
  *           data) | "fail" (any call on a replaced item, in flight or new, fails with 9030)
  *       roamingSettings: {...} (replaces the stored settings)   persistRoamingSettings: bool
@@ -947,6 +948,7 @@
     },
     failures: {},
     getAsFileFails: false,
+    headersFail: false,
     bodyFails: {},
     delays: {},
     staleItemCalls: "host",
@@ -1182,6 +1184,13 @@
     return obj;
   }
 
+  function internetHeaders(bytes) {
+    var raw = bytes.subarray(0, splitHeaderBody(bytes, 0, bytes.length).bodyStart);
+    var text = decodeTextStrictUtf8(raw);
+    if (text === null) text = decodeText(raw, "windows-1252");
+    return text.replace(/\r?\n/g, "\r\n").replace(/(\r\n)+$/, "\r\n");
+  }
+
   function buildItemObject(record) {
     var generation = state.generation;
     var msg = record.message;
@@ -1235,6 +1244,17 @@
         if (typeof attachmentId !== "string" || !attachmentId) throw new Error("Sys.ArgumentException: attachmentId");
         itemCall("getAttachmentContentAsync", record, generation, "attachment", [attachmentId], parsed.callback, parsed.asyncContext, function (target) {
           return attachmentContent(target, attachmentId);
+        });
+      };
+    }
+    if (mailboxAtLeast("1.8")) {
+      // Outlook hands over the message's internet headers as one string, as they were received
+      // (folding kept). https://learn.microsoft.com/javascript/api/outlook/office.messageread#outlook-office-messageread-getallinternetheadersasync-member(1)
+      props.getAllInternetHeadersAsync = function getAllInternetHeadersAsync() {
+        var parsed = commonArgs(Array.prototype.slice.call(arguments), true);
+        itemCall("getAllInternetHeadersAsync", record, generation, "headers", [], parsed.callback, parsed.asyncContext, function (target) {
+          if (config.headersFail) return { error: errorFromSpec(config.headersFail, 9020) };
+          return { value: internetHeaders(target.message.bytes) };
         });
       };
     }

@@ -22,7 +22,6 @@ from mailconnector.crm.transport import FetchTransport
 from mailconnector.crm.urls import CrmUrl
 from mailconnector.office.bridge import ItemHandle, OfficeBridge, RoamingPreferences
 from mailconnector.office.errors import OfficeError
-from mailconnector.office.item_data import build_snapshot
 from mailconnector.ui.host_screens import HostProblem, host_screen
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.token_store import LocalTokenStore
@@ -105,15 +104,13 @@ async def _item_changed(bridge: OfficeBridge, app: App, handle: ItemHandle | Non
         app.item_changed(None)
         return
     try:
-        body = await bridge.read_body(handle)
+        mail = await bridge.complete(handle)
     except OfficeError as error:
         if error.reason == "ITEM_CHANGED":
             return  # yet another mail was selected: its own event follows
         raise
     if generation == _running["item_generation"]:
-        app.item_changed(
-            build_snapshot(handle.fields, body_html=body.html, body_text=body.text, mailbox_user=handle.mailbox_user)
-        )
+        app.item_changed(mail)
 
 
 def _apply_theme(bridge: OfficeBridge) -> None:

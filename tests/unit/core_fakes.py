@@ -28,6 +28,7 @@ from mailconnector.crm.urls import CrmUrl, normalise_crm_url
 from mailconnector.models import (
     AttachmentInfo,
     CloudLink,
+    CrmRecord,
     CrmStatus,
     LinkableModule,
     LinkAttachment,
@@ -35,7 +36,9 @@ from mailconnector.models import (
     LinkResult,
     LoginResult,
     LookupLink,
+    LookupResult,
     MailSnapshot,
+    ModuleDescription,
     Receipt,
     RecordSummary,
     SearchResult,
@@ -77,6 +80,32 @@ MODULES = tuple(
 )
 
 USER = {"id": "19x5", "username": "anna", "name": "Anna Rossi", "email": "anna.rossi@acme-crm.example"}
+
+def _field(name: str, label: str, kind: str = "string", mandatory: bool = False, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "label": label, "mandatory": mandatory, "editable": True, "type": {"name": kind, **extra}}
+
+
+DESCRIPTIONS: dict[str, dict[str, Any]] = {
+    "Contacts": {"name": "Contacts", "label": "Contacts", "idPrefix": "4", "createable": True,
+                 "labelFields": "firstname,lastname", "fields": [
+                     _field("firstname", "First Name"), _field("lastname", "Last Name", mandatory=True),
+                     _field("email", "Email", "email"),
+                     _field("account_id", "Company Name", "reference", refersTo=["Accounts"]),
+                     _field("assigned_user_id", "Assigned To", "owner", mandatory=True)]},
+    "Leads": {"name": "Leads", "label": "Leads", "idPrefix": "2", "createable": True,
+              "labelFields": "firstname,lastname", "fields": [
+                  _field("firstname", "First Name"), _field("lastname", "Last Name", mandatory=True),
+                  _field("company", "Company", mandatory=True), _field("email", "Email", "email"),
+                  _field("leadstatus", "Lead Status", "picklist", mandatory=True,
+                         picklistValues=[{"label": "New", "value": "New"}, {"label": "Hot", "value": "Hot"}]),
+                  _field("assigned_user_id", "Assigned To", "owner", mandatory=True)]},
+}
+
+
+def describe_of(module: str) -> ModuleDescription:
+    data = DESCRIPTIONS.get(module) or {"name": module, "idPrefix": "9", "createable": False}
+    return ModuleDescription.model_validate(data)
+
 
 MARIO = Suggestion(module="Contacts", id="4x10", label="Mario Rossi", email="mario.rossi@example.it",
                    matched="mario.rossi@example.it", owner="Anna Rossi")
@@ -139,6 +168,10 @@ class FakeClient:
             "modules": MODULES,
             "suggest": (MARIO,),
             "lookup": (),
+            "thread": (),
+            "describe": describe_of,
+            "query": (),
+            "create": self._default_create,
             "search": self._default_search,
             "link": self._default_link,
             "receipt": self._default_receipt,
@@ -248,6 +281,29 @@ class FakeClient:
 
     async def lookup(self, message_id: str) -> tuple[LookupLink, ...]:
         result: tuple[LookupLink, ...] = await self._authenticated("lookup", message_id)
+        return result
+
+    async def lookup_thread(self, message_id: str, references: Sequence[str] = (),
+                            conversation_id: str | None = None) -> LookupResult:
+        links = await self.lookup(message_id)
+        thread = await self._run("thread", message_id, tuple(references), conversation_id)
+        return LookupResult(links=links, thread=thread)
+
+    async def describe(self, module: str) -> ModuleDescription:
+        result: ModuleDescription = await self._authenticated("describe", module)
+        return result
+
+    async def query(self, query: str) -> tuple[CrmRecord, ...]:
+        result: tuple[CrmRecord, ...] = await self._authenticated("query", query)
+        return result
+
+    def _default_create(self, module: str, values: dict[str, str]) -> CrmRecord:
+        number = 100 + sum(1 for c in self.calls if c.name == "create")
+        prefix = {"Contacts": "4", "Leads": "2"}.get(module, "9")
+        return CrmRecord(id=f"{prefix}x{number}", fields=dict(values))
+
+    async def create(self, module: str, values: Any) -> CrmRecord:
+        result: CrmRecord = await self._authenticated("create", module, dict(values))
         return result
 
     async def upload(

@@ -201,7 +201,7 @@ def test_a_stored_session_opens_straight_on_the_record_screen() -> None:
         assert pane.state.screen == "record"
         assert pane.state.connect.url_text == "crm.example.com"
         await settle()
-        assert sorted(pane.client.names()) == ["lookup", "modules", "status", "suggest"]
+        assert sorted(pane.client.names()) == ["describe", "lookup", "modules", "status", "suggest", "thread"]
         assert pane.client.token == "kept"
         assert pane.state.choice.module == "Accounts"  # the remembered module
         assert pane.state.crm.max_message_bytes == 50_000_000

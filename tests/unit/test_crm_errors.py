@@ -124,7 +124,7 @@ STOCK_TABLE = [
     ("Permission to access '.email.' attribute denied.", e.AccessDenied),
     ("Permission to access email attribute denied.", e.AccessDenied),
     ("Id specified is incorrect", e.RecordNotFound),
-    ("lastname does not have a value", e.WebServiceError),
+    ("lastname does not have a value", e.MandatoryFieldMissing),
     ("Syntax Error on line 1: token 'FROM' Unexpected ...", e.QueryRejected),
     ("Unknown Error while processing request", e.QueryRejected),
     ("Database error while performing requested operation", e.QueryRejected),

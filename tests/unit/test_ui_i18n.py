@@ -17,7 +17,7 @@ from mailconnector.ui.locales import en, it
 PACKAGE = Path(__file__).resolve().parents[2] / "addin" / "mailconnector"
 KEY = re.compile(
     r"""["']((?:error|url|connect|password|otp|gate|linked|suggestions?|search|modules|record|preflight|kind|"""
-    r"""linking|link|receipt|reauth|notice|logout|mail|app|footer|common|unlink|doctor)\.[A-Za-z_.]*[A-Za-z_])["']"""
+    r"""linking|link|receipt|reauth|notice|logout|mail|app|footer|common|unlink|doctor|thread|create)\.[A-Za-z_.]*[A-Za-z_])["']"""
 )
 
 

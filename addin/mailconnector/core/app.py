@@ -16,7 +16,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
-from mailconnector.core import decisions
+from mailconnector.core import decisions, thread
+from mailconnector.core.create_record import RecordCreator
 from mailconnector.core.doctor import DoctorFlow, NetworkProbe
 from mailconnector.core.linking import LinkRun, UploadCache
 from mailconnector.core.ports import (
@@ -47,7 +48,7 @@ from mailconnector.core.state import (
 from mailconnector.core.unlink import UnlinkFlow
 from mailconnector.crm import errors
 from mailconnector.crm.urls import normalise_crm_url
-from mailconnector.models import LoginResult, MailSnapshot
+from mailconnector.models import LoginResult, LookupResult, MailSnapshot
 
 Listener = Callable[[AppState], None]
 SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search is sent (Enter sends at once)
@@ -93,6 +94,7 @@ class App:
         self.origin = origin
         self.unlink = UnlinkFlow(self)
         self.doctor = DoctorFlow(self, probe=probe, origin=origin)
+        self.creator = RecordCreator(self)  # "create a Contact/Lead from this mail" (core/create_record.py)
 
     # --- publishing ---------------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -475,9 +477,12 @@ class App:
             outcome=None,
             problem=None,
             progress=None,
-            choice=RecordChoice(modules=choice.modules, modules_status=choice.modules_status, module=choice.module),
+            choice=RecordChoice(modules=choice.modules, modules_status=choice.modules_status, module=choice.module,
+                                createable=choice.createable, not_createable=choice.not_createable),
+            create=None,
+            created="",
         )
-        if state.screen in ("preflight", "linking", "receipt", "unlink"):
+        if state.screen in ("preflight", "linking", "receipt", "unlink", "create"):
             state = state.but(screen="record", unlink=None)
         self._set(state)
         if state.screen == "record":
@@ -520,6 +525,7 @@ class App:
             return
         module = decisions.default_module(modules, self.state.choice.module or self._remembered.module)
         self._choice(modules=modules, modules_status="ready", module=module)
+        self._spawn(self.creator.load_createable(modules))
         if self.state.choice.query.strip():
             self._start_search(self.state.choice.query)
 
@@ -530,14 +536,16 @@ class App:
         try:
             # a mail without a Message-ID but with files has an id only once its files were read (linked)
             message_id = self._stand_in_ids.get(key) if mail.needs_attachment_digests else mail.effective_message_id()
-            links = await client.lookup(message_id) if message_id else ()
+            # with its thread (B.9): where earlier mails of this conversation are stored
+            found = await client.lookup_thread(message_id, mail.thread_references,
+                                               mail.conversation_id) if message_id else LookupResult()
         except errors.CrmError as exc:
             problem = await self._failed(exc)
             if problem and self.state.mail_key == key:
                 self._choice(links_status="error")
             return
         if self.state.mail_key == key:
-            self._choice(links=links, links_status="ready")
+            self._choice(links=found.links, thread=found.thread, links_status="ready")
 
     async def _load_suggestions(self, key: int, mail: MailSnapshot) -> None:
         client = self._client
@@ -622,6 +630,14 @@ class App:
         if suggestion is not None:
             self._show_preflight(decisions.target_from_suggestion(suggestion, choice.modules))
 
+    def link_to_thread(self, record_id: str) -> None:
+        """One click: the record where earlier mails of this conversation are, linked at once."""
+        choice = self.state.choice
+        record = next((r for r in thread.thread_records(choice.thread, choice.links) if r.id == record_id), None)
+        if record is not None:
+            self._show_preflight(thread.target_from_thread(record, choice.modules))
+            self.link()
+
     def pick_record(self, record_id: str) -> None:
         choice = self.state.choice
         record = next((r for r in choice.search.records if r.id == record_id), None)
@@ -644,7 +660,8 @@ class App:
         self._update(screen="preflight", target=target, preflight=items, problem=problem, outcome=None)
 
     def back_to_record(self) -> None:
-        self._update(screen="record", target=None, preflight=(), problem=None, outcome=None, progress=None)
+        self._update(screen="record", target=None, preflight=(), problem=None, outcome=None, progress=None,
+                     create=None)
         if self.state.choice.links_status != "loading":
             # the mail may have been linked meanwhile (here, or by someone else)
             mail = self.state.mail

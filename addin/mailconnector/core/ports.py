@@ -3,7 +3,7 @@ provide implementations)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -13,6 +13,7 @@ from mailconnector.crm.urls import CrmUrl
 from mailconnector.models import (
     AttachmentInfo,
     CloudLink,
+    CrmRecord,
     CrmStatus,
     LinkableModule,
     LinkAttachment,
@@ -20,7 +21,9 @@ from mailconnector.models import (
     LinkResult,
     LoginResult,
     LookupLink,
+    LookupResult,
     MailSnapshot,
+    ModuleDescription,
     Receipt,
     SearchResult,
     Suggestion,
@@ -63,6 +66,16 @@ class CrmSession(Protocol):
     async def suggest(self, addresses: Iterable[str]) -> tuple[Suggestion, ...]: ...
 
     async def lookup(self, message_id: str) -> tuple[LookupLink, ...]: ...
+
+    async def lookup_thread(
+        self, message_id: str, references: Sequence[str] = ..., conversation_id: str | None = ...
+    ) -> LookupResult: ...
+
+    async def describe(self, module: str) -> ModuleDescription: ...
+
+    async def query(self, query: str) -> tuple[CrmRecord, ...]: ...
+
+    async def create(self, module: str, values: Mapping[str, str]) -> CrmRecord: ...
 
     async def upload(
         self,

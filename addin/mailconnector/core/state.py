@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
-from mailconnector.models import LinkableModule, LookupLink, MailSnapshot, RecordSummary, Suggestion
+from mailconnector.models import LinkableModule, LookupLink, MailSnapshot, RecordSummary, Suggestion, ThreadLink
 
 Screen = Literal[
     "starting",  # Office not ready yet
@@ -19,6 +19,7 @@ Screen = Literal[
     "otp",  # one-time code
     "gate",  # licence gate: a screen of its own per reason, nothing else works
     "record",  # choosing the record
+    "create",  # a new Contact or Lead from the mail's sender
     "preflight",  # what will be copied, the Link button
     "linking",  # per-attachment progress
     "receipt",  # what the CRM stored
@@ -136,6 +137,9 @@ class RecordChoice:
     suggestions_status: Loadable = "loading"
     links: tuple[LookupLink, ...] = ()
     links_status: Loadable = "loading"
+    thread: tuple[ThreadLink, ...] = ()  # where earlier mails of this conversation are stored (B.9)
+    createable: tuple[str, ...] = ()  # modules offered for "create from the mail" (describe.createable)
+    not_createable: tuple[str, ...] = ()  # candidates the user's profile may not create in
     problem: Message | None = None
 
     def module_named(self, name: str) -> LinkableModule | None:
@@ -156,6 +160,38 @@ class Target:
     label: str
     detail: str = ""  # company or email: what tells this record apart
     can_link: bool = True
+
+
+# --- creating a record from the mail (B.10) --------------------------------------------------------------------
+CreateFieldKind = Literal["text", "email", "phone", "url", "textarea", "picklist", "date", "boolean", "reference"]
+
+
+@dataclass(frozen=True)
+class CreateField:
+    """One field of the "new record" form: prefilled from the mail, or a mandatory one to fill."""
+
+    name: str
+    label: str
+    kind: CreateFieldKind = "text"
+    mandatory: bool = False
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) of a picklist
+    shown: str = ""  # for a reference: the label of the record it points to
+
+
+@dataclass(frozen=True)
+class CreateState:
+    module: str
+    module_label: str  # singular: "Contact"
+    address: str = ""
+    fields: tuple[CreateField, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+    status: Literal["loading", "ready", "creating", "error"] = "loading"
+    problem: Message | None = None
+    missing: tuple[str, ...] = ()  # names of mandatory fields left empty
+    existing: Target | None = None  # a record with this address already exists (no second one)
+
+    def value(self, name: str) -> str:
+        return dict(self.values).get(name, "")
 
 
 # --- linking -------------------------------------------------------------------------------------------------
@@ -346,6 +382,8 @@ class AppState:
     notices: tuple[Notice, ...] = field(default_factory=tuple)
     unlink: UnlinkState | None = None
     doctor: DoctorState | None = None
+    create: CreateState | None = None
+    created: str = ""  # id of the record created from this mail (the receipt says it is new)
 
     def but(self, **changes: object) -> AppState:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -321,8 +321,31 @@ class CrmClient:
 
     async def lookup(self, message_id: str) -> tuple[LookupLink, ...]:
         """Where this mail is already stored, across all users (only records this user may see)."""
-        data = await self._conn.call("mclookup", {"messageid": message_id}, idempotent=True)
-        return parse(LookupResult, data, "mclookup").links
+        return (await self.lookup_thread(message_id)).links
+
+    async def lookup_thread(
+        self, message_id: str, references: Sequence[str] = (), conversation_id: str | None = None
+    ) -> LookupResult:
+        """Where this mail is stored, and (B.9) where earlier mails of its thread are: `references`
+        are its In-Reply-To/References Message-IDs, newest last. A component without the `thread`
+        capability ignores the extra parameters and answers no thread."""
+        params = {"messageid": message_id}
+        if references:
+            params["references"] = _encoded(list(references))
+        if conversation_id:
+            params["conversation_id"] = conversation_id
+        data = await self._conn.call("mclookup", params, idempotent=True)
+        return parse(LookupResult, data, "mclookup")
+
+    async def create(self, module: str, values: Mapping[str, str]) -> CrmRecord:
+        """Stock `create` (B.10). Never repeated by the client: a retry whose first attempt did
+        commit would make a second record. Callers check `suggest` after an unclear failure."""
+        data = await self._conn.call(
+            "create", {"elementType": module, "element": _encoded(dict(values))}, idempotent=False
+        )
+        if not isinstance(data, dict):
+            raise CrmProtocolError("create: the answer is not a record.", operation="create")
+        return parse(CrmRecord, {"id": data.get("id"), "fields": data}, "create")
 
     async def upload(
         self,

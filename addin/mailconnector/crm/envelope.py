@@ -29,6 +29,7 @@ from mailconnector.crm.errors import (
     LicenceExpired,
     LicenceInactive,
     LoginLocked,
+    MandatoryFieldMissing,
     NetworkError,
     NotVtenext,
     OtpInvalid,
@@ -84,6 +85,7 @@ _STOCK_TEXTS: tuple[tuple[re.Pattern[str], type[CrmError]], ...] = (
     (re.compile(r"^Id specified is incorrect"), RecordNotFound),
     (re.compile(r"^Invalid username or password"), InvalidCredentials),
     (re.compile(r"^Syntax Error on line"), QueryRejected),
+    (re.compile(r"^\S+ does not have a value$"), MandatoryFieldMissing),
 )
 # Generic texts that, from `query`, mean our VTQL was refused, and elsewhere a server failure.
 _GENERIC_TEXTS = (

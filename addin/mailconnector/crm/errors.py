@@ -224,6 +224,17 @@ class QueryRejected(WebServiceError):
     code = "QUERY_REJECTED"
 
 
+class MandatoryFieldMissing(WebServiceError):
+    """`create` without a value for a field the module requires; `server_message` names the field
+    ("lastname does not have a value")."""
+
+    code = "MANDATORY_FIELDS_MISSING"
+
+    @property
+    def field(self) -> str:
+        return (self.server_message or "").split(" ", 1)[0]
+
+
 ALL_ERRORS: tuple[type[CrmError], ...] = (
     CrmError,
     UrlError,
@@ -260,5 +271,6 @@ ALL_ERRORS: tuple[type[CrmError], ...] = (
     ServerError,
     WebServiceError,
     QueryRejected,
+    MandatoryFieldMissing,
 )
 """Every class, for the translation tables' completeness test."""

@@ -77,9 +77,16 @@ class LinkableModule(BoundaryModel):
     can_link: bool = Field(alias="canLink")
 
 
+class PicklistValue(BoundaryModel):
+    label: str = ""
+    value: str
+
+
 class FieldType(BoundaryModel):
     name: str
     refers_to: tuple[str, ...] = Field(default=(), alias="refersTo")
+    picklist_values: tuple[PicklistValue, ...] = Field(default=(), alias="picklistValues")
+    default_value: str | None = Field(default=None, alias="defaultValue")
 
 
 class FieldDescription(BoundaryModel):
@@ -202,5 +209,26 @@ class LookupLink(BoundaryModel):
             return None
 
 
+class ThreadLink(BoundaryModel):
+    """A record where an earlier mail of the same conversation is stored (mclookup's `thread`, B.9)."""
+
+    module: str
+    id: WsId
+    label: str
+    message: WsId
+    messageid: str = ""
+    subject: str = ""
+    linked_by: str = ""
+    linked_at: str = ""
+
+    @property
+    def linked_at_datetime(self) -> datetime | None:
+        try:
+            return datetime.fromisoformat(self.linked_at)
+        except ValueError:
+            return None
+
+
 class LookupResult(BoundaryModel):
     links: tuple[LookupLink, ...] = ()
+    thread: tuple[ThreadLink, ...] = ()  # empty from a component without the `thread` capability

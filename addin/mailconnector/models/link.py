@@ -84,6 +84,7 @@ class LinkMessage(BoundaryModel):
     messageid: NonEmptyStr
     conversation_id: str | None = None
     in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
     @field_serializer("date")
     def _iso_with_offset(self, value: datetime) -> str:
@@ -103,7 +104,8 @@ class LinkMessage(BoundaryModel):
             date=mail.date_sent,
             messageid=message_id or mail.effective_message_id(),
             conversation_id=mail.conversation_id,
-            in_reply_to=in_reply_to,
+            in_reply_to=in_reply_to or mail.in_reply_to,
+            references=mail.references,
         )
 
     def to_wire(self) -> dict[str, Any]:

@@ -63,6 +63,10 @@ class MailSnapshot(BoundaryModel):
     date_sent: AwareDatetime
     internet_message_id: str | None = None
     conversation_id: str | None = None
+    # the thread it belongs to (In-Reply-To, References: Message-IDs, oldest first), from the
+    # internet headers when the host hands them over
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
     body_html: str | None = None
     body_text: str | None = None
     attachments: tuple[AttachmentInfo, ...] = ()
@@ -80,6 +84,12 @@ class MailSnapshot(BoundaryModel):
         if user is None:
             return False
         return user.same_mailbox(self.from_) or user.same_mailbox(self.sender)
+
+    @property
+    def thread_references(self) -> tuple[str, ...]:
+        """The Message-IDs this mail follows, newest last (References, then In-Reply-To), once each."""
+        ids = [*self.references, *([self.in_reply_to] if self.in_reply_to else [])]
+        return tuple(dict.fromkeys(i for i in ids if i))
 
     @property
     def attachments_total_size(self) -> int:

@@ -123,6 +123,7 @@ class ItemHandle:
     mailbox_user: dict[str, str] | None
     _html: asyncio.Future[Any] | None = field(default=None, repr=False)
     _text: asyncio.Future[Any] | None = field(default=None, repr=False)
+    _headers: asyncio.Future[Any] | None = field(default=None, repr=False)
 
     @property
     def item_id(self) -> str | None:
@@ -288,7 +289,21 @@ class OfficeBridge:
         if read_body and body is not None:
             handle._html = self._call(body, "getAsync", "html")
             handle._text = self._call(body, "getAsync", "text")
+            if self._supports_set(ATTACHMENT_CONTENT_SET) and attr(item, "getAllInternetHeadersAsync") is not None:
+                # Mailbox 1.8: In-Reply-To/References (the mail's thread) are only in the headers
+                handle._headers = self._call(item, "getAllInternetHeadersAsync")
         return handle
+
+    async def read_headers(self, handle: ItemHandle) -> str | None:
+        """The captured mail's internet headers, or None when the host cannot give them (the mail
+        is then linked without its thread, as before)."""
+        if handle._headers is None:
+            return None
+        try:
+            value = await handle._headers
+        except OfficeError:
+            return None
+        return None if value is None else str(value)
 
     async def read_body(self, handle: ItemHandle) -> MailBody:
         """The body of the captured mail (raises ItemChangedError if the mail was switched meanwhile)."""
@@ -303,13 +318,16 @@ class OfficeBridge:
     def snapshot(self) -> Awaitable[MailSnapshot | None]:
         """Capture now (synchronously), then await the body: `mail = await bridge.snapshot()`."""
         handle = self.capture()
-        return self._complete(handle)
+        return self.complete(handle)
 
-    async def _complete(self, handle: ItemHandle | None) -> MailSnapshot | None:
+    async def complete(self, handle: ItemHandle | None) -> MailSnapshot | None:
+        """The captured mail's snapshot: its body and headers awaited (reads issued at capture)."""
         if handle is None:
             return None
         body = await self.read_body(handle)
-        return build_snapshot(handle.fields, body_html=body.html, body_text=body.text, mailbox_user=handle.mailbox_user)
+        headers = await self.read_headers(handle)
+        return build_snapshot(handle.fields, body_html=body.html, body_text=body.text, mailbox_user=handle.mailbox_user,
+                              headers=headers)
 
     async def read_mail(self) -> MailSnapshot | None:
         """The selected mail with its body; None when none is selected or it changed while reading."""

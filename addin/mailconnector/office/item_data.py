@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,6 +113,25 @@ def item_to_dict(item: object) -> dict[str, Any]:
     }
 
 
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def thread_ids(headers: str) -> tuple[str | None, tuple[str, ...]]:
+    """In-Reply-To and References (RFC 5322 3.6.4) from the internet headers as Outlook hands them
+    over (`getAllInternetHeadersAsync`): (the Message-ID it answers, the thread's ids oldest first).
+    Without References, In-Reply-To stands for it; anything that is not a `<id>` is ignored."""
+    found: dict[str, list[str]] = {"in-reply-to": [], "references": []}
+    for line in _FOLD.sub(" ", headers).splitlines():
+        name, colon, value = line.partition(":")
+        key = name.strip().lower()
+        if colon and key in found and not found[key]:  # the first occurrence counts
+            found[key] = _MESSAGE_ID.findall(value)
+    replied = found["in-reply-to"]
+    references = found["references"] or replied
+    return (replied[-1] if replied else None), tuple(dict.fromkeys(references))
+
+
 def user_dict(profile: object) -> dict[str, str] | None:
     if nothing(profile):
         return None
@@ -132,8 +152,11 @@ def build_snapshot(
     body_text: str | None = None,
     mailbox_user: dict[str, str] | None = None,
     now: datetime | None = None,
+    headers: str | None = None,
 ) -> MailSnapshot:
-    """The immutable snapshot from `item_to_dict`'s data (a missing date reads as `now`)."""
+    """The immutable snapshot from `item_to_dict`'s data (a missing date reads as `now`);
+    `headers`, the internet headers when the host gave them, tell the mail's thread."""
+    in_reply_to, references = thread_ids(headers) if headers else (None, ())
     return MailSnapshot(
         item_id=fields["item_id"],
         subject=fields["subject"],
@@ -144,6 +167,8 @@ def build_snapshot(
         date_sent=fields["date_sent"] or now or datetime.now(UTC),
         internet_message_id=fields["internet_message_id"],
         conversation_id=fields["conversation_id"],
+        in_reply_to=in_reply_to,
+        references=references,
         body_html=body_html,
         body_text=body_text,
         attachments=tuple(AttachmentInfo(**a) for a in fields["attachments"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailconnector.core import decisions
+from mailconnector.core import decisions, thread
 from mailconnector.core.state import (
     AppState,
     GateState,
@@ -374,6 +374,8 @@ def suggestions_section(state: AppState, t: Translator) -> El:
     choice = state.choice
     mail = state.mail
     addresses = ", ".join(mail.counterpart_addresses()) if mail else ""
+    # the conversation's records are shown first (screens_create.thread_section), not twice
+    suggestions = thread.without_thread(choice.suggestions, thread.thread_records(choice.thread, choice.links))
     if choice.suggestions_status == "loading":
         body: El = h("p", {"class": "muted small loading"}, t.t("suggestions.loading", addresses=addresses))
     elif choice.suggestions_status == "error":
@@ -383,7 +385,7 @@ def suggestions_section(state: AppState, t: Translator) -> El:
         body = h("p", {"class": "muted small"}, t.t(key, addresses=addresses))
     else:
         body = h("ul", {"class": "records", "id": "mc-suggestions"},
-                 [suggestion_row(s, choice, t) for s in choice.suggestions])
+                 [suggestion_row(s, choice, t) for s in suggestions])
     return h("section", {"class": "section", "aria-labelledby": "mc-suggestions-title"},
              h("h2", {"class": "subtitle", "id": "mc-suggestions-title"}, t.t("suggestions.title")),
              h("div", {"aria-live": "polite"}, body))
@@ -445,7 +447,7 @@ def search_section(state: AppState, t: Translator) -> El:
           h("input", {"id": "mc-query", "name": "query", "type": "search", "autocomplete": "off",
                       "spellcheck": "false", "placeholder": t.t("search.placeholder"), "data-input": "query",
                       "value": choice.query, "disabled": module is None, "aria-describedby": "mc-search-status",
-                      "aria-controls": "mc-results"})),
+                      "aria-controls": "mc-results" if results is not None and search.status != "error" else None})),
         h("p", {"class": "muted small search-status" + (" loading" if search.status == "searching" else ""),
                 "id": "mc-search-status", "role": "status", "data-status": search.status}, status_text),
         h("div", {"class": "results-slot"}, results),
@@ -453,6 +455,8 @@ def search_section(state: AppState, t: Translator) -> El:
 
 
 def record_screen(state: AppState, t: Translator, now: datetime) -> El:
+    from mailconnector.ui import screens_create  # it builds on this module's widgets
+
     if state.mail is None:
         return h("div", {"class": "stack", "data-key": "record-nomail"}, banner(t, state.problem))
     return h(
@@ -460,8 +464,10 @@ def record_screen(state: AppState, t: Translator, now: datetime) -> El:
         {"class": "stack", "data-key": "record"},
         links_banner(state, t, now),
         banner(t, state.problem or state.choice.problem),
+        screens_create.thread_section(state, t, now),
         suggestions_section(state, t),
         search_section(state, t),
+        screens_create.create_offer(state, t),
     )
 
 
@@ -584,7 +590,8 @@ def linking_screen(state: AppState, t: Translator) -> El:
     )
 
 
-def receipt_screen(outcome: LinkOutcome, t: Translator, can_unlink: bool = False) -> El:
+def receipt_screen(outcome: LinkOutcome, t: Translator, can_unlink: bool = False,
+                   note: El | None = None) -> El:
     params = {"module": outcome.module_label, "record": outcome.record_label}
     if outcome.already_linked:
         title, tone = t.t("receipt.already", **params), "info"
@@ -620,6 +627,7 @@ def receipt_screen(outcome: LinkOutcome, t: Translator, can_unlink: bool = False
         h("div", {"class": f"banner banner-{tone} receipt-title", "role": "status"},
           icon("check" if tone == "success" else "info"),
           h("div", {"class": "banner-body"}, h("h1", {"class": "title", "tabindex": "-1"}, title))),
+        note,
         h("h2", {"class": "subtitle"}, t.t("receipt.stored")),
         h("ul", {"class": "receipt-list", "id": "mc-receipt"}, stored),
         checks,
@@ -704,7 +712,14 @@ def body(state: AppState, t: Translator, now: datetime, version: str = "") -> El
     elif screen == "linking" and state.target is not None:
         content = linking_screen(state, t)
     elif screen == "receipt" and state.outcome is not None:
-        content = receipt_screen(state.outcome, t, screens_unlink.unlink_offered(state))
+        from mailconnector.ui import screens_create
+
+        content = receipt_screen(state.outcome, t, screens_unlink.unlink_offered(state),
+                                 screens_create.receipt_note(state, t))
+    elif screen == "create" and state.create is not None:
+        from mailconnector.ui import screens_create
+
+        content = screens_create.create_screen(state, t)
     elif screen == "unlink" and state.unlink is not None:
         content = screens_unlink.unlink_screen(state.unlink, t)
     elif screen == "doctor" and state.doctor is not None:

@@ -111,6 +111,7 @@ _FOCUS = {
     "record": ("#mc-query:not([disabled])",),
     "unlink": ("[data-action='unlink-confirm']:not([disabled])", ".title"),
     "doctor": (".title",),
+    "create": ("[data-create-field]:not([disabled])", ".title"),
 }
 
 
@@ -239,6 +240,8 @@ class View:
             "doctor-again": app.doctor.rerun,
             "doctor-back": app.doctor.close,
             "doctor-copy": self._copy_report,
+            "create-cancel": app.creator.cancel,
+            "create-use-existing": app.creator.use_existing,
         }
         if action in simple:
             simple[action]()
@@ -248,6 +251,10 @@ class View:
             app.pick_record(item)
         elif action == "unlink-link":
             app.unlink.from_banner(item)
+        elif action == "link-thread":
+            app.link_to_thread(item)
+        elif action == "create-record":
+            app.creator.open(item)
         elif action == "dismiss-notice" and item.isdigit():
             app.dismiss_notice(int(item))
 
@@ -281,6 +288,8 @@ class View:
             self.app.submit_reauth(value("password"), value("code"))
         elif name == "search" and not self.app.search_now():  # Enter: search at once, else to the hits
             self._focus("#mc-results .record")
+        elif name == "create":
+            self.app.creator.submit(_create_values(form))
 
     def _on_input(self, event: Any) -> None:
         target = event.target
@@ -319,6 +328,15 @@ class View:
                 elif step < 0:
                     self._focus("#mc-query")
                 return
+
+
+def _create_values(form: Any) -> dict[str, str]:
+    """The "new record" form's fields by name (a checkbox is "1" or "0")."""
+    values: dict[str, str] = {}
+    for element in form.querySelectorAll("[data-create-field]"):
+        name = str(element.getAttribute("data-create-field"))
+        values[name] = ("1" if element.checked else "0") if str(element.type) == "checkbox" else str(element.value)
+    return values
 
 
 def _safely(handler: Callable[[Any], None]) -> Callable[[Any], None]:

@@ -234,6 +234,7 @@ TEXTS: dict[str, str] = {
     "error.SERVER_ERROR": "Errore interno del CRM. Non è stato salvato nulla: riprova tra poco.",
     "error.WEBSERVICE_ERROR": "Il CRM ha rifiutato la richiesta.",
     "error.QUERY_REJECTED": "Il CRM ha rifiutato la ricerca.",
+    "error.MANDATORY_FIELDS_MISSING": "Il CRM richiede un campo che non ha un valore.",
     "error.ITEM_CHANGED": "La mail selezionata è cambiata mentre veniva letta. "
     "Non è stato salvato nulla: selezionala e collegala di nuovo.",
     "error.UNEXPECTED": "Qualcosa non ha funzionato in Mail Connector. Riprova.",
@@ -266,6 +267,34 @@ TEXTS: dict[str, str] = {
     "modules.none": "Il tuo utente del CRM non può collegare mail a nessun modulo.",
     "record.number": "N. {number}",
     "record.owner": "Assegnato a: {owner}",
+    # --- trovare o creare il record giusto: i record della conversazione, un nuovo Contatto/Lead ----
+    "thread.title": "Da questa conversazione",
+    "thread.reason.one": "Una mail precedente di questa conversazione è collegata qui, da {user} il {when}",
+    "thread.reason.other": "Mail precedenti di questa conversazione collegate qui: {count}, l'ultima da {user} "
+    "il {when}",
+    "thread.reason_nodate.one": "Una mail precedente di questa conversazione è collegata qui, da {user}",
+    "thread.reason_nodate.other": "Mail precedenti di questa conversazione collegate qui: {count}, l'ultima da {user}",
+    "thread.link": "Collega qui",
+    "create.offer_title": "Non è ancora nel CRM?",
+    "create.offer_intro": "Crea un record per {address}; la mail viene collegata subito dopo.",
+    "create.offer": "Crea {module}",
+    "create.not_allowed": "I tuoi permessi nel CRM non consentono di creare {modules}.",
+    "create.title": "Nuovo record ({module}) da questa mail",
+    "create.intro": "Dalla mail: {address}. Controlla i campi; la mail viene collegata al nuovo record subito dopo.",
+    "create.loading": "Preparazione dei campi…",
+    "create.required": "(obbligatorio)",
+    "create.none_option": "(nessuna)",
+    "create.submit": "Crea e collega",
+    "create.busy": "Creazione…",
+    "create.back": "Indietro",
+    "create.missing": "Compila i campi obbligatori: {fields}.",
+    "create.mandatory": "Il CRM richiede un valore per {field}. Compilalo e riprova.",
+    "create.denied": "Il CRM non ti consente di creare: {module}. Non è stato creato nulla.",
+    "create.duplicate": "Esiste già un record {module} con l'indirizzo {address}: {record}. Non ne è stato creato "
+    "un secondo; collega la mail a quello.",
+    "create.use_existing": "Collega a {record}",
+    "create.unclear": "Il CRM non ha confermato il nuovo record e non ne ha uno con questo indirizzo: non è stato "
+    "creato nulla. Riprova.",
     # --- prima del collegamento --------------------------------------------------------------------
     "preflight.title": "Collega questa mail",
     "preflight.to": "a {module}",
@@ -319,6 +348,7 @@ TEXTS: dict[str, str] = {
     "link.skipped.OLD_HOST": "Questo Outlook non può fornire gli allegati",
     # --- ricevuta ----------------------------------------------------------------------------------
     "receipt.linked": "Collegata a {module} {record}",
+    "receipt.new_record": "Nuovo record ({module}) creato nel CRM: {record}",
     "receipt.added": "Collegata a {module} {record}. Il CRM aveva già questa mail, quindi non è stato copiato "
     "nulla di nuovo.",
     "receipt.already": "Già collegata a {module} {record}: non è stato salvato nulla di nuovo.",
