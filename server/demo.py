@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 
 from server import build as build_module
+from server.demo_offer import file_original_offer
 from server.serve import configure_logging, uvicorn_config
 from server.static import StaticSite
 
@@ -62,6 +63,11 @@ def _run_command(args: argparse.Namespace) -> int:
     db = Path(args.db).resolve()
     crm = start_crm(args.host, args.crm_port, db)
     crm_url = f"http://{args.host}:{args.crm_port}"
+    try:  # thread memory's demo: the offer that "Re: Offerta 2024-117" answers, filed by Marco
+        if file_original_offer(crm_url):
+            print("demo: Marco filed 'Offerta 2024-117 con allegati' under the Lead Laura Bianchi")
+    except (OSError, RuntimeError, httpx.HTTPError) as exc:
+        print(f"demo: the demo offer could not be filed ({exc}); the rest of the demo works")
     pane = f"http://{args.host}:{args.port}"
     mini_outlook = out / "dev" / "outlook.html"
     # ?crm= pre-fills the pane's CRM address on a first visit: a newcomer types only a demo login.

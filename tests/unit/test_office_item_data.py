@@ -19,6 +19,7 @@ from mailconnector.office.item_data import (
     decode_content,
     item_to_dict,
     theme_from,
+    thread_ids,
     user_dict,
 )
 
@@ -196,3 +197,19 @@ def test_theme_darkness_from_the_body_background() -> None:
     odd = theme_from(theme("white"))
     assert odd is not None and odd.is_dark is None
     assert theme_from(JsNull()) is None
+
+
+def test_thread_ids_from_the_internet_headers() -> None:
+    headers = (
+        "Received: from mx.example.org\r\n\tby mx.acme\r\nSubject: Re: Offerta\r\n"
+        "In-Reply-To: <b@x>\r\nReferences: <root@x>\r\n <a@x>\r\n\t<b@x> <root@x>\r\nX-Other: <c@x>\r\n"
+    )
+    assert thread_ids(headers) == ("<b@x>", ("<root@x>", "<a@x>", "<b@x>"))
+    # without References, In-Reply-To stands for it; a header named alike is not it; junk is ignored
+    assert thread_ids("X-In-Reply-To: <z@x>\nin-reply-to: junk <a@x> (comment)\n") == ("<a@x>", ("<a@x>",))
+    assert thread_ids("Subject: hi\r\n") == (None, ())
+    fields = item_to_dict(SimpleNamespace(subject="Re: x", conversationId="conv-1"))
+    snapshot = build_snapshot(fields, headers=headers)
+    assert snapshot.in_reply_to == "<b@x>" and snapshot.thread_references == ("<root@x>", "<a@x>", "<b@x>")
+    assert snapshot.conversation_id == "conv-1"
+    assert build_snapshot(fields).references == ()
