@@ -574,3 +574,40 @@ def test_timeouts_per_operation_with_longer_ones_for_uploads_and_links() -> None
     run(go())
     assert seen["mcstatus"] == 10 and seen["mcmodules"] == 3 and seen["query"] == 7
     assert seen["mcupload"] > 7
+
+
+def test_lookup_with_the_thread_and_a_component_that_does_not_know_it() -> None:
+    thread = {"module": "Leads", "id": "2x5", "label": "Laura Bianchi", "message": "40x9",
+              "messageid": "<offer@x>", "subject": "Offerta", "linked_by": "Marco Bianchi",
+              "linked_at": "2024-11-14 09:10:00"}
+    fake = FakeCrm().answer("mclookup", ok({"links": [], "thread": [thread]}), ok({"links": []}))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            found = await client.lookup_thread("<reply@x>", ["<root@x>", "<offer@x>"], "conv-1")
+            assert [(t.id, t.linked_by) for t in found.thread] == [("2x5", "Marco Bianchi")]
+            older = await client.lookup_thread("<reply@x>", ["<offer@x>"])  # no `thread` capability
+            assert older.links == () and older.thread == ()
+
+    run(go())
+    assert fake.sent[0].params == {"messageid": "<reply@x>", "references": '["<root@x>","<offer@x>"]',
+                                   "conversation_id": "conv-1"}
+
+
+def test_create_is_sent_once_and_never_repeated() -> None:
+    fake = FakeCrm().answer("create", ok({"id": "4x90", "firstname": "Nicolò", "lastname": "Bianchi"}),
+                            httpx.Response(503, html="<h1>Service Unavailable</h1>"),
+                            ok({"id": "4x91"}))
+
+    async def go() -> None:
+        async with fake.client() as client:
+            record = await client.create("Contacts", {"firstname": "Nicolò", "lastname": "Bianchi"})
+            assert record.id == "4x90" and record.text("firstname") == "Nicolò"
+            # a transient failure is not retried: the first attempt may have committed (B.10)
+            with pytest.raises(e.ServerError):
+                await client.create("Contacts", {"lastname": "Bianchi"})
+
+    run(go())
+    assert len(fake.calls("create")) == 2
+    assert fake.sent[0].params == {"elementType": "Contacts",
+                                   "element": '{"firstname":"Nicolò","lastname":"Bianchi"}'}
