@@ -84,7 +84,7 @@ class LinkMessage(BoundaryModel):
     messageid: NonEmptyStr
     conversation_id: str | None = None
     in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
+    references: tuple[str, ...] | None = None  # B.9; left out when the mail has none
 
     @field_serializer("date")
     def _iso_with_offset(self, value: datetime) -> str:
@@ -105,7 +105,7 @@ class LinkMessage(BoundaryModel):
             messageid=message_id or mail.effective_message_id(),
             conversation_id=mail.conversation_id,
             in_reply_to=in_reply_to or mail.in_reply_to,
-            references=mail.references,
+            references=mail.references or None,
         )
 
     def to_wire(self) -> dict[str, Any]:
