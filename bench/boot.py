@@ -53,8 +53,19 @@ MPY_WORKER = Target(
     then_mark="bench:worker-ready",
 )
 BEFORE = Target("before", "pane, earlier build (--compare)", "/index.html", "mc:ready")  # on its own server
-TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PLAIN, MPY_WORKER, BEFORE)
-DEFAULT_TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS)
+# The same pages in WebKit (bench/webkit.py): keys start with "webkit_", their ratio is to WebKit's own bare.
+WEBKIT_PANE = Target("webkit_pane", "WebKit: Mail Connector pane", "/index.html", "mc:ready")
+WEBKIT_BARE = Target("webkit_bare", "WebKit: bare loadPyodide()", "/bench/bare.html", "bench:ready")
+WEBKIT_PLAIN = Target("webkit_pane_plain", "WebKit: pane, plain boot", "/index.html?mc-boot=plain", "mc:ready")
+WEBKIT_UNCORRECTED = Target(
+    "webkit_pane_uncorrected",
+    "WebKit: pane, table uncorrected (before)",
+    "/index.html?mc-table=uncorrected",
+    "mc:ready",
+)
+WEBKIT_TARGETS = (WEBKIT_PANE, WEBKIT_BARE, WEBKIT_PLAIN, WEBKIT_UNCORRECTED)
+TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PLAIN, MPY_WORKER, BEFORE, *WEBKIT_TARGETS)
+DEFAULT_TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, WEBKIT_PANE, WEBKIT_BARE)
 
 TIMELINE_JS = """mark => {
   const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
@@ -184,11 +195,23 @@ def run_boot(
     targets: tuple[Target, ...] = DEFAULT_TARGETS,
     primes: int = 2,
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """`bases` maps a target key to the server it is loaded from; "" is the default server."""
+    """`bases` maps a target key to the server it is loaded from; "" is the default server. Chromium's
+    targets first, then WebKit's (bench/webkit.py), each engine's targets interleaved run by run."""
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    with sync_playwright() as pw:
-        if "warm" in modes:
-            results["warm"] = run_warm(pw, bases, targets, runs, progress, primes=primes)
-        if "cold" in modes:
-            results["cold"] = run_cold(pw, bases, targets, runs, progress)
+    chromium = tuple(t for t in targets if not t.key.startswith("webkit_"))
+    webkit_targets = tuple(t for t in targets if t.key.startswith("webkit_"))
+    if chromium:
+        with sync_playwright() as pw:
+            if "warm" in modes:
+                results["warm"] = run_warm(pw, bases, chromium, runs, progress, primes=primes)
+            if "cold" in modes:
+                results["cold"] = run_cold(pw, bases, chromium, runs, progress)
+    if webkit_targets:
+        from bench import webkit
+
+        if webkit.available():
+            for mode, samples in webkit.run_webkit(bases[""], modes, webkit_targets, runs, progress, primes).items():
+                results.setdefault(mode, {}).update(samples)
+        else:
+            progress("WebKit is not installed (`make setup` installs it): no WebKit rows")
     return results

@@ -48,11 +48,21 @@ def _environment() -> dict[str, str]:
         "commit": run("git", "rev-parse", "--short", "HEAD"),
         "dirty": str(bool(run("git", "status", "--porcelain", "--untracked-files=no"))),
         "chromium": run(CHROMIUM, "--version").splitlines()[0] if run(CHROMIUM, "--version") else "",
+        "webkit": _webkit_version(),
         "cpus": str(os.cpu_count()),
         # Other work on the machine slows every target alike; the ratios are what stays comparable.
         "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
         "machine": platform.platform(),
     }
+
+
+def _webkit_version() -> str:
+    from bench import webkit
+
+    try:
+        return webkit.version() if webkit.available() else ""
+    except Exception:  # the version is only a label of the results
+        return ""
 
 
 def summarise(
@@ -95,7 +105,8 @@ def to_markdown(results: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"{env['date']} · commit {env['commit']}{' (+ local changes)' if env['dirty'] == 'True' else ''} · "
-        f"{env['chromium']} headless · {env['cpus']} CPUs, load {env.get('load_average', '?')} at the end · "
+        f"{env['chromium']} headless{' · ' + env['webkit'] if env.get('webkit') else ''} · "
+        f"{env['cpus']} CPUs, load {env.get('load_average', '?')} at the end · "
         f"median of {results['runs']} runs" + (f" · {results['label']}" if results["label"] else ""),
         "",
     ]
@@ -104,8 +115,9 @@ def to_markdown(results: dict[str, Any]) -> str:
             "## Boot",
             "",
             "Every target in the same run, on the same server and the same runtime files. Ratio = target / bare "
-            "`loadPyodide()` (lower is better); the machine is shared, so the ratios are the figures to compare "
-            "across runs.",
+            "`loadPyodide()` in the same browser (lower is better; WebKit rows: WebKit's own bare page); the "
+            "machine is shared, so the ratios are the figures to compare across runs. WebKit (WebKitGTK's "
+            "MiniBrowser through WebDriver) gives no network or memory figures.",
             "",
         ]
     order = {t.key: i for i, t in enumerate(TARGETS)}
@@ -113,6 +125,7 @@ def to_markdown(results: dict[str, Any]) -> str:
         data = results["boot"][mode]
         med = dict(sorted(data["medians"].items(), key=lambda kv: order.get(kv[0], len(order))))
         bare = med.get("bare", {})
+        webkit_bare = med.get("webkit_bare", {})
         lines += [
             f"### {mode} ({'fresh profile per run' if mode == 'cold' else 'persistent profile, new page per run'})",
             "",
@@ -123,9 +136,10 @@ def to_markdown(results: dict[str, Any]) -> str:
         for key, m in med.items():
             lines.append(
                 f"| {titles.get(key, key)} | {_fmt(m['first_paint'], 'ms')} | {_fmt(m['ready'], 'ms')} | "
-                f"{_ratio(m['ready'], bare.get('ready'))} | {_fmt(m['requests'], 'count')} "
-                f"({_fmt(m['network_requests'], 'count')}) | {_fmt(m['transferred_bytes'], 'bytes')} | "
-                f"{_fmt(m['renderer_rss_bytes'], 'bytes')} | {_fmt(m['js_heap_used_bytes'], 'bytes')} |"
+                f"{_ratio(m['ready'], (webkit_bare if key.startswith('webkit_') else bare).get('ready'))} | "
+                f"{_fmt(m.get('requests'), 'count')} "
+                f"({_fmt(m.get('network_requests'), 'count')}) | {_fmt(m.get('transferred_bytes'), 'bytes')} | "
+                f"{_fmt(m.get('renderer_rss_bytes'), 'bytes')} | {_fmt(m.get('js_heap_used_bytes'), 'bytes')} |"
             )
         lines.append("")
         for key, m in med.items():
@@ -144,9 +158,21 @@ def to_markdown(results: dict[str, Any]) -> str:
                 f"(target ≤ {limit:,} ms: {'met' if ready <= limit else 'NOT met'}).",
                 "",
             ]
-        phases = _phases(data["samples"].get("pane", []))
-        if phases:
-            lines += [f"Pane boot phases ({mode}, medians, ms after navigation start): {phases}", ""]
+        webkit_pane = med.get("webkit_pane", {})
+        if webkit_pane.get("ready") is not None and pane.get("ready"):
+            ratio = webkit_pane["ready"] / pane["ready"]
+            restored = sum("mc:snapshot-restored" in s["marks"] for s in data["samples"].get("webkit_pane", []))
+            lines += [
+                f"WebKit ({mode}): the pane accepts input in {_fmt(webkit_pane['ready'], 'ms')}, "
+                f"{ratio:.2f}× its Chromium figure of this run (issue #17: within 2×: "
+                f"{'met' if ratio <= 2 else 'NOT met'}); restored from the snapshot in {restored} of "
+                f"{len(data['samples'].get('webkit_pane', []))} starts.",
+                "",
+            ]
+        for key in ("pane", "webkit_pane"):
+            phases = _phases(data["samples"].get(key, []))
+            if phases:
+                lines += [f"{titles.get(key, key)}, boot phases ({mode}, medians, ms after navigation): {phases}", ""]
     lines += _flows_markdown(results.get("flows") or {})
     errors = [
         f"{mode}/{key}: {err}"

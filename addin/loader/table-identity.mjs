@@ -2,9 +2,10 @@
 // Chromium restores in WebKit too (Safari, and WKWebView: Outlook for Mac).
 //
 // Why: the WebAssembly JS API says `table.get(i)` returns the very function object `instance.exports`
-// holds for an exported function (WebAssembly/design#907). V8 and SpiderMonkey do; JavaScriptCore returns
-// a new function object on every call. Emscripten's `addFunction` dedups through a WeakMap keyed by
-// `table.get()` results (emscripten-core/emscripten#10741), so in WebKit it does not find the main
+// holds for an exported function (WebAssembly/design#907). V8 and SpiderMonkey do; JavaScriptCore
+// (WebKitGTK 2.50) returns a function object of the table's own: the same on every call, named like the
+// export, but not the export. Emscripten's `addFunction` dedups through a WeakMap keyed by `table.get()`
+// results (emscripten-core/emscripten#10741), so in WebKit it does not find the main
 // module's exports already in the table and appends a duplicate slot for each function its dynamic linker
 // registers at start-up (`updateGOT`): 972 slots with Pyodide 314.0.7. Every slot added after that
 // (CPython's call trampoline, pydantic-core's table base, function pointers stored in the heap) gets
