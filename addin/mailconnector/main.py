@@ -51,8 +51,10 @@ async def _boot() -> None:
         translator = Translator(bridge.display_language())
         _apply_theme(bridge)
         app = App(host=bridge, make_client=make_client, preferences=RoamingPreferences(bridge),
-                  tokens=LocalTokenStore(), probe=FetchProbe(), origin=str(window.location.origin))
+                  tokens=LocalTokenStore(partition=bridge.partition_key(), mailbox=bridge.mailbox_address()),
+                  probe=FetchProbe(), origin=str(window.location.origin))
         view = View(app, translator, VERSION)
+        view.open_external = bridge.open_browser_window
         _running.update(bridge=bridge, app=app, view=view)
         view.mount()
         mail = await bridge.read_mail()

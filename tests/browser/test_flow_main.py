@@ -94,7 +94,10 @@ def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: Running
 
     stored = flow.storage()
     assert "anna123" not in json.dumps(stored) and "not-the-password" not in json.dumps(stored)
-    session = json.loads(stored["localStorage"]["mailconnector.session"])
+    # the key names the mailbox and the CRM (ui/token_store.py): two mailboxes never share a session
+    session_key = f"mailconnector.session|anna.rossi@acme-crm.example|{crm.url}"
+    assert [k for k in stored["localStorage"] if k.startswith("mailconnector.session")] == [session_key]
+    session = json.loads(stored["localStorage"][session_key])
     assert (session["url"], session["username"]) == (crm.url, "anna") and len(session["token"]) >= 32
     remembered = json.loads(stored["roamingSettings"]["mailconnector"])
     assert (remembered["url"], remembered["username"]) == (crm.url, "anna")
@@ -165,7 +168,7 @@ def test_connect_link_receipt_relink_and_sign_out(pane: PaneDriver, crm: Running
     flow.screen("connect")
     assert page.input_value("#mc-url") == crm.url and page.input_value("#mc-username") == "anna"
     after = flow.storage()
-    assert "mailconnector.session" not in after["localStorage"]
+    assert not any(k.startswith("mailconnector.session") for k in after["localStorage"])
     assert "anna123" not in json.dumps(after) and session["token"] not in json.dumps(after)
     refused = httpx.post(crm.endpoint("mcmodules"), auth=("anna", session["token"]))
     assert refused.status_code == 401 and refused.json()["code"] == "SESSION_EXPIRED"

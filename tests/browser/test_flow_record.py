@@ -46,7 +46,8 @@ def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCr
     assert page.locator("#app img, #app script, #app iframe").count() == 0
 
     # --- exactly this user's modules, in the CRM's order ------------------------------------------------------
-    token = page.evaluate("JSON.parse(localStorage.getItem('mailconnector.session')).token")
+    token = page.evaluate("JSON.parse(localStorage.getItem("
+                          "Object.keys(localStorage).find(k => k.startsWith('mailconnector.session|')))).token")
     modules = httpx.post(crm.endpoint("mcmodules"), auth=("anna", token)).json()["data"]
     options = page.locator("#mc-module option")
     assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [m["name"] for m in modules]

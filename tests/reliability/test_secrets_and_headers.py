@@ -132,15 +132,17 @@ def test_no_secret_is_kept_or_leaked_and_sign_out_ends_the_session(pane: PaneDri
     flow.screen("receipt")
 
     signed_in = flow_storage(flow)
-    session = json.loads(signed_in["localStorage"]["mailconnector.session"])
+    # one key per partition, mailbox and CRM (ui/token_store.py), and only one while signed in
+    (session_key,) = [k for k in signed_in["localStorage"] if k.startswith("mailconnector.session|")]
+    session = json.loads(signed_in["localStorage"][session_key])
     token = session["token"]
     assert len(token) >= 32 and session["username"] == "anna"
     elsewhere = {**signed_in, "localStorage": {k: v for k, v in signed_in["localStorage"].items()
-                                               if k != "mailconnector.session"}}
+                                               if k != session_key}}
     for secret in (PASSWORD, WRONG_PASSWORD, access_key, token):
         assert not found_in(json.dumps(elsewhere, ensure_ascii=False), secret)
     for secret in (PASSWORD, WRONG_PASSWORD, access_key):
-        assert not found_in(signed_in["localStorage"]["mailconnector.session"], secret)
+        assert not found_in(signed_in["localStorage"][session_key], secret)
 
     # --- sign out ---------------------------------------------------------------------------------------------------
     page.click("#mc-logout")

@@ -438,7 +438,7 @@ class FakePreferences:
 class FakeTokens:
     session: StoredSession | None = None
 
-    def load(self) -> StoredSession | None:
+    def load(self, url: str) -> StoredSession | None:
         return self.session
 
     def save(self, session: StoredSession) -> None:

@@ -138,7 +138,7 @@ class App:
         """Office is ready: show the mail and the first screen that accepts input."""
         self._remembered = self.preferences.load()
         remembered = self._remembered
-        stored = self.tokens.load()
+        stored = self.tokens.load(remembered.url)
         state = self.state.but(
             mail=mail,
             mail_key=self.state.mail_key + 1,

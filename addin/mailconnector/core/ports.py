@@ -170,9 +170,9 @@ class StoredSession:
 
 
 class TokenStore(Protocol):
-    """Where the device token lives (this browser's localStorage, nowhere else)."""
+    """Where the device token lives (this browser's localStorage, nowhere else), one per CRM address."""
 
-    def load(self) -> StoredSession | None: ...
+    def load(self, url: str) -> StoredSession | None: ...
 
     def save(self, session: StoredSession) -> None: ...
 

@@ -57,9 +57,14 @@ from mailconnector.office.item_data import (
 
 ATTACHMENT_CONTENT_SET = "1.8"
 EML_FILE_SET = "1.14"
+# Mailbox 1.1 up to 1.15 are published today (learn.microsoft.com "Outlook JavaScript API requirement sets"); the
+# probe climbs past them until the host says no (sets are cumulative), so a newer Outlook is reported as it is.
 KNOWN_MAILBOX_SETS = tuple(f"1.{minor}" for minor in range(1, 16))
+PROBE_LIMIT = 99
 _CAPABILITY_SET: dict[Capability, str] = {"attachments": ATTACHMENT_CONTENT_SET, "eml": EML_FILE_SET}
 _SECRET_KEY = re.compile(r"pass|secret|token|otp|credential|cookie", re.IGNORECASE)
+# Roaming settings: 32 KB for all of an add-in's settings together (learn.microsoft.com "Get and set add-in
+# metadata for an Outlook add-in": "each add-in is limited to 32 KB"), measured as office.js stores them (JSON).
 SETTINGS_LIMIT = 32 * 1024
 SETTINGS_KEY = "mailconnector"
 
@@ -163,6 +168,7 @@ class OfficeBridge:
         self._theme_listeners: list[Callable[[Theme | None], None]] = []
         self._proxies: list[Any] = []  # JS handlers kept alive for the pane's lifetime
         self._registered: set[str] = set()
+        self._setting_names: set[str] = {SETTINGS_KEY}  # every roaming setting the pane writes
 
     # ------------------------------------------------------------------ start-up and context
 
@@ -202,6 +208,31 @@ class OfficeBridge:
     def _current_item(self) -> Any:
         return attr(self._mailbox(), "item")
 
+    def open_browser_window(self, url: str) -> bool:
+        """Opens `url` in the user's default browser through `Office.context.ui.openBrowserWindow` where the host
+        has it (requirement set OpenBrowserWindowApi 1.1: desktop Outlook; learn.microsoft.com "Open browser
+        window API requirement sets"). In new Outlook a target=_blank link opens an Outlook pop-up without the
+        CRM's session (OfficeDev/office-js issue 3602). False where it is missing: the link opens it then."""
+        requirements = attr(self._context(), "requirements")
+        ui = attr(self._context(), "ui")
+        if ui is None or attr(ui, "openBrowserWindow") is None or requirements is None:
+            return False
+        try:
+            if not requirements.isSetSupported("OpenBrowserWindowApi", "1.1"):
+                return False
+            ui.openBrowserWindow(url)
+        except Exception:
+            return False
+        return True
+
+    def partition_key(self) -> str:
+        """`Office.context.partitionKey`: the documented prefix of localStorage keys where the host partitions
+        storage (learn.microsoft.com "Persist add-in state and settings"); empty where it is undefined."""
+        return text(attr(self._context(), "partitionKey"))
+
+    def mailbox_address(self) -> str:
+        return text(attr(attr(self._mailbox(), "userProfile"), "emailAddress"))
+
     def display_language(self) -> str:
         return text(attr(self._context(), "displayLanguage"))
 
@@ -214,9 +245,10 @@ class OfficeBridge:
 
     def requirements(self) -> RequirementReport:
         highest = None
-        for version in KNOWN_MAILBOX_SETS:
-            if self._supports_set(version):
-                highest = version
+        for minor in range(1, PROBE_LIMIT + 1):
+            if not self._supports_set(f"1.{minor}"):
+                break
+            highest = f"1.{minor}"
         return RequirementReport(
             highest_mailbox=highest,
             attachment_contents=self._supports_set(ATTACHMENT_CONTENT_SET),
@@ -493,17 +525,27 @@ class OfficeBridge:
         settings = self._settings()
         if settings is None:
             raise SettingsError(5000, "Not Supported", "no roaming settings on this host")
-        for name, value in values.items():
+        for name in values:
             if _SECRET_KEY.search(name):
                 raise ValueError(f"refusing to store {name!r} in roaming settings: they are not for secrets")
-            if value is not None and len(value) > SETTINGS_LIMIT:
-                raise ValueError(f"{name!r} is too large for roaming settings")
+        # The limit is for all settings together: ours after this change, as office.js serializes them.
+        after = {name: self.setting(name) for name in {*self._setting_names, *values}}
+        after.update(values)
+        total = settings_size({k: str(v) for k, v in after.items() if v is not None})
+        if total > SETTINGS_LIMIT:
+            raise ValueError(f"roaming settings would take {total} bytes, over Outlook's {SETTINGS_LIMIT}")
+        self._setting_names.update(values)
         for name, value in values.items():
             if value is None:
                 settings.remove(name)
             else:
                 settings.set(name, value)
         await self._call(settings, "saveAsync")
+
+
+def settings_size(values: Mapping[str, str]) -> int:
+    """Bytes of roaming settings as office.js saves them: {name: JSON text of the value}, as JSON."""
+    return len(json.dumps({name: json.dumps(value) for name, value in values.items()}).encode("utf-8"))
 
 
 async def _awaited(value: Any) -> Any:

@@ -128,6 +128,8 @@ class View:
         self._problem_key: object = None
         self._focus_pending = False
         self._proxies: list[Any] = []
+        # Opens a link in the user's browser where the host can (desktop Outlook); False: the <a> opens it.
+        self.open_external: Callable[[str], bool] | None = None
         self._copies: set[asyncio.Future[None]] = set()
 
     # --- rendering ----------------------------------------------------------------------------------------
@@ -216,6 +218,10 @@ class View:
             self.root.addEventListener(event, proxy)
 
     def _on_click(self, event: Any) -> None:
+        link = _js(event.target.closest("a[target='_blank'][href]"))
+        if link is not None and self.open_external is not None and self.open_external(str(link.href)):
+            event.preventDefault()  # the host opened it in the user's browser (Office's openBrowserWindow)
+            return
         target = _js(event.target.closest("[data-action]"))
         if target is None or target.hasAttribute("disabled"):
             return
