@@ -19,7 +19,8 @@ pytest_plugins = ["tests.support.browser"]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last. Playwright's sync API keeps an asyncio loop running in the main
     thread once the browser starts, after which `asyncio.run` in CPython tests would fail."""
-    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ())
+               or item.get_closest_marker("browser") is not None)
 
 
 @dataclass
