@@ -34,6 +34,8 @@
  *           data) | "fail" (any call on a replaced item, in flight or new, fails with 9030)
  *       roamingSettings: {...} (replaces the stored settings)   persistRoamingSettings: bool
  *       hostVersion: string
+ *       recipientLimit: 20 (item.to/cc as Outlook on the web truncates them; headers keep all)
+ *       deliveryDelayMs: dateTimeCreated = newest Received date, else Date + this (never the Date header)
  *   OfficeSim.loadEml(textOrBytes, {itemId?})    select a message parsed from .eml (string =
  *                                                UTF-8 text; Uint8Array / ArrayBuffer = bytes)
  *   OfficeSim.loadEmlUrl(url, opts) -> Promise   fetch then loadEml
@@ -952,6 +954,12 @@
     bodyFails: {},
     delays: {},
     staleItemCalls: "host",
+    // Outlook on the web and new Outlook hand over at most 20 recipients in item.to / item.cc (100 classic
+    // Mac, 500/1000 classic Windows: learn.microsoft.com "Office.MessageRead", to and cc).
+    recipientLimit: 20,
+    // item.dateTimeCreated is when the item was created in the mailbox (delivery), not the Date header
+    // ("Office.MessageRead", dateTimeCreated): the newest Received header's date, else Date plus this delay.
+    deliveryDelayMs: 137000,
     persistRoamingSettings: true,
     hostVersion: "16.0.18129.20000",
   };
@@ -1165,6 +1173,13 @@
     return { value: { format: F.Base64, content: base64Encode(data) } };
   }
 
+  function deliveredAt(record) {
+    var received = headerValue(record.message.headers, "Received");
+    var when = received && received.indexOf(";") >= 0 ? parseRfc5322Date(received.slice(received.lastIndexOf(";") + 1)) : null;
+    if (when && !isNaN(when.getTime()) && when.getTime() !== record.date.getTime()) return new Date(when.getTime());
+    return new Date(record.date.getTime() + config.deliveryDelayMs);
+  }
+
   function emailDetails(addr, withRecipientType) {
     if (!addr) return undefined;
     var details = { emailAddress: addr.address, displayName: addr.name || addr.address };
@@ -1219,9 +1234,9 @@
       normalizedSubject: msg.subject.replace(/^\s*((re|fwd?|r|i|inoltro|aw|wg)\s*:\s*)+/i, ""),
       from: emailDetails(msg.from, false),
       sender: emailDetails(msg.sender || msg.from, false),
-      to: msg.to.map(function (a) { return emailDetails(a, true); }),
-      cc: msg.cc.map(function (a) { return emailDetails(a, true); }),
-      dateTimeCreated: new Date(record.date.getTime()),
+      to: msg.to.slice(0, config.recipientLimit).map(function (a) { return emailDetails(a, true); }),
+      cc: msg.cc.slice(0, config.recipientLimit).map(function (a) { return emailDetails(a, true); }),
+      dateTimeCreated: deliveredAt(record),
       dateTimeModified: new Date(record.date.getTime()),
       attachments: record.attachments.map(function (a) {
         var details = {

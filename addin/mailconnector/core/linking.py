@@ -55,11 +55,23 @@ class UploadCache:
         self.mail_key, self.done = "", {}
 
 
-def attachment_filename(att: AttachmentInfo) -> str:
-    """An attached mail is filed as a .eml document named after it."""
+ICS_CONTENT_TYPE = "text/calendar"
+
+
+def attachment_filename(att: AttachmentInfo, form: str | None = None) -> str:
+    """An attached mail is filed as a .eml document named after it; an attached calendar item, which Outlook
+    hands over as iCalendar text (learn.microsoft.com "Office.AttachmentContentFormat"), as a .ics."""
+    if form == "iCalendar":
+        return att.name if att.name.lower().endswith(".ics") else f"{att.name or 'event'}.ics"
     if att.kind == "item" and not att.name.lower().endswith(".eml"):
         return f"{att.name or 'message'}.eml"
     return att.name or "attachment"
+
+
+def attachment_content_type(att: AttachmentInfo, form: str | None = None) -> str:
+    if form == "iCalendar":
+        return ICS_CONTENT_TYPE
+    return EML_CONTENT_TYPE if att.kind == "item" else att.content_type
 
 
 class LinkRun:
@@ -93,6 +105,7 @@ class LinkRun:
         self.limits = limits  # (largest file, largest message) the CRM accepts, when known
         self.message_id = ""  # the Message-ID the link used, once known
         self._attachments = {a.id: a for a in mail.attachments}
+        self._formats: dict[str, str | None] = {}  # attachment id -> the format the host handed it over in
         copied = [i for i in plan if i.plan == "copy" and i.kind in ("file", "item", "eml")]
         if already_stored:
             copied = []
@@ -108,7 +121,7 @@ class LinkRun:
         if item.kind == "eml":
             return ""
         att = self._attachments.get(item.attachment_id)
-        return attachment_filename(att) if att else item.name
+        return attachment_filename(att, self._formats.get(item.attachment_id)) if att else item.name
 
     # --- progress ---------------------------------------------------------------------------------------
     def _update(self, index: int, **changes: object) -> None:
@@ -147,7 +160,7 @@ class LinkRun:
                     skipped.append(self._display_name(item))
                 continue
             sources[index] = source
-            self._update(index, size=_size(source), status="waiting")
+            self._update(index, name=self._display_name(item), size=_size(source), status="waiting")
         eml_skipped = self._drop_oversized_eml(sources, done)
         links: list[CloudLink] = []
         for item in self.plan:
@@ -233,6 +246,7 @@ class LinkRun:
         if item.kind == "eml":
             return await self.host.eml(self.mail)
         content = await self.host.attachment(self.mail, self._attachments[item.attachment_id])
+        self._formats[item.attachment_id] = content.format
         if content.source is None:
             raise HostRefused("no content", reason="UNSUPPORTED")
         return content.source
@@ -242,8 +256,9 @@ class LinkRun:
             filename, content_type = _eml_name(self.mail), EML_CONTENT_TYPE
         else:
             att = self._attachments[item.attachment_id]
-            filename = attachment_filename(att)
-            content_type = EML_CONTENT_TYPE if att.kind == "item" else att.content_type
+            form = self._formats.get(item.attachment_id)
+            filename = attachment_filename(att, form)
+            content_type = attachment_content_type(att, form)
         self._update(index, status="uploading")
 
         def progress(received: int, total: int) -> None:

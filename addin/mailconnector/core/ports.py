@@ -111,6 +111,9 @@ class AttachmentContent:
 
     source: UploadSource | bytes | None = None
     url: str | None = None
+    # Office's AttachmentContentFormat: "base64" (file), "eml" (attached mail), "iCalendar" (attached calendar
+    # item), "url" (cloud); None when the host did not say.
+    format: str | None = None
 
 
 class HostRefused(Exception):

@@ -61,6 +61,9 @@ class MailSnapshot(BoundaryModel):
     to: tuple[EmailAddress, ...] = ()
     cc: tuple[EmailAddress, ...] = ()
     date_sent: AwareDatetime
+    # "header": the mail's Date header; "created": Outlook's dateTimeCreated (delivery, compose or import time),
+    # used only when the host gives no headers (office/headers.py), and shown as such.
+    date_source: Literal["header", "created"] = "header"
     internet_message_id: str | None = None
     conversation_id: str | None = None
     # the thread it belongs to (In-Reply-To, References: Message-IDs, oldest first), from the

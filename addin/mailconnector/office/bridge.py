@@ -322,7 +322,8 @@ class OfficeBridge:
             handle._html = self._call(body, "getAsync", "html")
             handle._text = self._call(body, "getAsync", "text")
             if self._supports_set(ATTACHMENT_CONTENT_SET) and attr(item, "getAllInternetHeadersAsync") is not None:
-                # Mailbox 1.8: In-Reply-To/References (the mail's thread) are only in the headers
+                # Mailbox 1.8: In-Reply-To/References (the mail's thread) are only in the headers, and so are the
+                # Date (dateTimeCreated is not it) and the full To/Cc (item.to/cc are truncated): office/headers.py
                 handle._headers = self._call(item, "getAllInternetHeadersAsync")
         return handle
 
@@ -438,7 +439,7 @@ class OfficeBridge:
     async def attachment(self, mail: MailSnapshot, attachment: AttachmentInfo) -> AttachmentContent:
         if self._hold is None:
             content = await self.attachment_content(mail, attachment)
-            return AttachmentContent(source=content.data, url=content.url)
+            return AttachmentContent(source=content.data, url=content.url, format=content.format)
         item = self._ensure_current(mail.item_id)
         if attr(item, "getAttachmentContentAsync") is None:
             raise requirement_not_met(ATTACHMENT_CONTENT_SET)
@@ -448,9 +449,9 @@ class OfficeBridge:
             return AttachmentContent(url=text(attr(value, "content")))
         try:
             if form == "base64":
-                return AttachmentContent(source=await self._hold.from_base64(value, "content"))
+                return AttachmentContent(source=await self._hold.from_base64(value, "content"), format=form)
             if form in ("eml", "iCalendar"):  # text, stored as UTF-8 (as decode_content does)
-                return AttachmentContent(source=await self._hold.from_text(value, "content"))
+                return AttachmentContent(source=await self._hold.from_text(value, "content"), format=form)
         except ValueError as error:
             raise InternalError(9002, "InternalFormatError", f"attachment content is not base64: {error}") from None
         raise InternalError(9002, "InternalFormatError", f"unknown attachment content format {form!r}")

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mailconnector.models import AttachmentInfo, EmailAddress, MailSnapshot
 from mailconnector.office.errors import InternalError
+from mailconnector.office.headers import parse_headers
 
 _NOTHING_TYPES = frozenset({"JsNull", "JsUndefined"})
 AttachmentKind = Literal["file", "item", "cloud"]
@@ -106,6 +107,8 @@ def item_to_dict(item: object) -> dict[str, Any]:
         "from": address_dict(attr(item, "from")),
         "to": [a for a in (address_dict(d) for d in _items(attr(item, "to"))) if a],
         "cc": [a for a in (address_dict(d) for d in _items(attr(item, "cc"))) if a],
+        # dateTimeCreated is when the item was created in this mailbox, not the Date header: only a fallback
+        # (learn.microsoft.com "Office.MessageRead": dateTimeCreated). build_snapshot prefers the headers.
         "date_sent": js_date(attr(item, "dateTimeCreated")),
         "internet_message_id": optional_text(attr(item, "internetMessageId")),
         "conversation_id": optional_text(attr(item, "conversationId")),
@@ -154,17 +157,26 @@ def build_snapshot(
     now: datetime | None = None,
     headers: str | None = None,
 ) -> MailSnapshot:
-    """The immutable snapshot from `item_to_dict`'s data (a missing date reads as `now`);
-    `headers`, the internet headers when the host gave them, tell the mail's thread."""
+    """The immutable snapshot from `item_to_dict`'s data (a missing date reads as `now`).
+
+    `headers`: the internet headers when the host gave them (getAllInternetHeadersAsync). They tell the mail's
+    thread; their Date wins over dateTimeCreated, and their To/Cc over the host's lists, which Outlook
+    truncates (20 recipients on the web and in new Outlook)."""
     in_reply_to, references = thread_ids(headers) if headers else (None, ())
+    parsed = parse_headers(headers) if headers else None
+    to, cc = fields["to"], fields["cc"]
+    if parsed is not None and len(parsed.to) >= len(to) and len(parsed.cc) >= len(cc):
+        to, cc = list(parsed.to), list(parsed.cc)
+    header_date = parsed.date if parsed is not None else None
     return MailSnapshot(
         item_id=fields["item_id"],
         subject=fields["subject"],
         sender=_address(fields["sender"]),
         from_=_address(fields["from"]),
-        to=tuple(EmailAddress(**a) for a in fields["to"]),
-        cc=tuple(EmailAddress(**a) for a in fields["cc"]),
-        date_sent=fields["date_sent"] or now or datetime.now(UTC),
+        to=tuple(EmailAddress(**a) for a in to),
+        cc=tuple(EmailAddress(**a) for a in cc),
+        date_sent=header_date or fields["date_sent"] or now or datetime.now(UTC),
+        date_source="header" if header_date else "created",
         internet_message_id=fields["internet_message_id"],
         conversation_id=fields["conversation_id"],
         in_reply_to=in_reply_to,

@@ -37,6 +37,7 @@ TEXTS: dict[str, str] = {
     "mail.attachments.zero": "No attachments",
     "mail.attachments.one": "1 attachment, {size}",
     "mail.attachments.other": "{count} attachments, {size}",
+    "mail.date_created": "{when} (when Outlook stored it: the mail gives no sending date)",
     "mail.none": "No mail is selected. Select a mail in Outlook to link it to the CRM.",
     # --- connecting --------------------------------------------------------------------------------
     "connect.title": "Connect to your CRM",

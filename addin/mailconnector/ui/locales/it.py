@@ -36,6 +36,7 @@ TEXTS: dict[str, str] = {
     "mail.attachments.zero": "Nessun allegato",
     "mail.attachments.one": "1 allegato, {size}",
     "mail.attachments.other": "{count} allegati, {size}",
+    "mail.date_created": "{when} (quando Outlook l'ha salvata: la mail non indica la data di invio)",
     "mail.none": "Nessuna mail selezionata. Seleziona una mail in Outlook per collegarla al CRM.",
     # --- connessione -------------------------------------------------------------------------------
     "connect.title": "Collegati al tuo CRM",
