@@ -17,7 +17,7 @@ from mailconnector.core.doctor import FetchAnswer, Run, clock_skew, examine, ver
 from mailconnector.core.state import Diagnosis, DoctorState, Probe
 from mailconnector.crm import errors as e
 from mailconnector.crm.urls import address_space, blocked_by_local_network_access, host_of_origin
-from mailconnector.models import LookupLink, Receipt, UnlinkResult
+from mailconnector.models import LoginResult, LookupLink, Receipt, UnlinkResult
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.screens import pane as render
 from mailconnector.ui.screens_doctor import report_text
@@ -377,5 +377,31 @@ def test_a_session_refused_right_after_sign_in_offers_the_check_which_looks_at_t
         await settle()
         assert pane.state.screen == "password" and pane.state.connect.problem.key == "error.SESSION_EXPIRED"
         assert "doctor-open" in page(pane)[1]
+
+    run(scenario)
+
+
+def test_a_token_already_expired_by_this_computers_clock_points_at_the_clocks() -> None:
+    now = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    assert decisions.expired_on_arrival("2026-12-07 06:30:00", "Europe/Rome", now)  # 05:30 UTC
+    assert not decisions.expired_on_arrival("2027-01-06 07:00:00", "Europe/Rome", now)
+    assert not decisions.expired_on_arrival(None, "Europe/Rome", now)  # a token that never expires
+    assert not decisions.expired_on_arrival("soon", "Europe/Rome", now)
+    assert decisions.expired_on_arrival("2026-11-01 00:00:00", "No/Such_Zone", now)
+    assert not decisions.expired_on_arrival("2026-12-07 12:00:00", "No/Such_Zone", now)  # could be any zone
+
+    async def scenario() -> None:
+        pane = make_pane()
+        pane.app.start(mail())
+        pane.app.submit_address("crm.example.com", "anna")
+        await settle()
+        pane.client.answer("login", LoginResult.model_validate(
+            {"token": "t" * 40, "expires": "2020-01-01 00:00:00",
+             "user": {"id": "19x5", "username": "anna", "name": "Anna Rossi", "timezone": "Europe/Rome"}}))
+        pane.app.submit_password("pw")
+        await settle()
+        assert pane.state.screen == "record" and pane.state.problem.key == "doctor.clock_suspect"
+        text, buttons = page(pane, "it")
+        assert Translator("it").t("doctor.clock_suspect") in text and "doctor-open" in buttons
 
     run(scenario)

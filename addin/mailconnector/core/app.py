@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from mailconnector.core import decisions, thread
@@ -285,7 +286,10 @@ class App:
         # the address as the CRM is known from now on (what a next sign-in shows)
         base = client.url.base
         connect = replace(self.state.connect, url_text=base, feedback=decisions.url_feedback(base))
-        self._update(screen="record", session=session, gate=None, problem=None, connect=connect)
+        # a token already past its expiry on this computer's clock: say so, the check compares the clocks
+        clocks = decisions.expired_on_arrival(result.expires, user.timezone, datetime.now(UTC))
+        problem = Message.of("doctor.clock_suspect", tone="warning") if clocks else None
+        self._update(screen="record", session=session, gate=None, problem=problem, connect=connect)
         self._enter_record_screen()
         self._remembered = replace(self._remembered, url=client.url.base, username=user.username)
         await self._save_preferences()

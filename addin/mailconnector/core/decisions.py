@@ -4,6 +4,8 @@ link will copy and whether the receipt matches. No I/O, no state changes."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailconnector.core.receipt_check import SentContent, checked_record_url, verify
 from mailconnector.core.state import (
@@ -112,6 +114,21 @@ def explain_connect(error: BaseException, url_text: str, origin: str) -> Message
         if host and blocked_by_local_network_access(host, origin):
             return Message.of("error.LOCAL_NETWORK", host=host)
     return explain(error)
+
+
+def expired_on_arrival(expires: str | None, time_zone: str, now: datetime) -> bool:
+    """A token the CRM says expires before this computer's now: the clocks differ (or the CRM is set
+    to issue tokens that cannot be used). `expires` is "YYYY-MM-DD HH:MM:SS" in the user's time zone."""
+    if not expires:
+        return False
+    try:
+        local = datetime.strptime(expires, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return False
+    try:
+        return local.replace(tzinfo=ZoneInfo(time_zone or "UTC")) < now
+    except (ZoneInfoNotFoundError, ValueError):
+        return local < now.replace(tzinfo=None) - timedelta(hours=14)  # past in every time zone
 
 
 def unlink_refused(linked_by: str) -> Message:

@@ -464,7 +464,9 @@ def record_screen(state: AppState, t: Translator, now: datetime) -> El:
         "div",
         {"class": "stack", "data-key": "record"},
         links_banner(state, t, now),
-        banner(t, state.problem or state.choice.problem),
+        banner(t, state.problem or state.choice.problem,
+               actions=(doctor_button(t, prominent=True),) if state.problem and state.problem.key ==
+               "doctor.clock_suspect" else ()),
         screens_create.thread_section(state, t, now),
         suggestions_section(state, t),
         search_section(state, t),

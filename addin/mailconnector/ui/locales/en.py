@@ -126,6 +126,8 @@ TEXTS: dict[str, str] = {
     "doctor.copy_failed": "Could not copy: select the text of the report and copy it.",
     "doctor.again": "Check again",
     "doctor.back": "Back",
+    "doctor.clock_suspect": "The CRM says your sign-in has already expired by this computer's clock: the clocks "
+    "of this computer and the CRM may differ.",
     "doctor.direction.ahead": "ahead of",
     "doctor.direction.behind": "behind",
     "doctor.address.title": "The CRM address cannot be used",

@@ -127,6 +127,8 @@ TEXTS: dict[str, str] = {
     "doctor.copy_failed": "Copia non riuscita: seleziona il testo del rapporto e copialo.",
     "doctor.again": "Verifica di nuovo",
     "doctor.back": "Indietro",
+    "doctor.clock_suspect": "Il CRM dice che il tuo accesso è già scaduto secondo l'orologio di questo computer: "
+    "gli orologi di questo computer e del CRM potrebbero differire.",
     "doctor.direction.ahead": "avanti rispetto a",
     "doctor.direction.behind": "indietro rispetto a",
     "doctor.address.title": "L'indirizzo del CRM non può essere usato",
