@@ -301,8 +301,9 @@ def test_each_diagnosis(url: str, probe: ScriptedProbe, signed_in: str | None, k
     assert any(p.outcome == "fail" for p in probes) == (key != "all_good")
     for language in ("en", "it"):
         t = Translator(language)
-        doctor = DoctorState(url_text=url, origin=ORIGIN, running=False, probes=tuple(probes), diagnosis=diagnosis)
-        report = report_text(doctor, t, "1.2.3", NOW)
+        doctor = DoctorState(url_text=url, origin=ORIGIN, running=False, probes=tuple(probes), diagnosis=diagnosis,
+                             checked_at=NOW.isoformat())
+        report = report_text(doctor, t, "1.2.3")
         assert t.t(f"doctor.{key}.title", **_params(diagnosis, t)) in report and "{" not in report
 
 

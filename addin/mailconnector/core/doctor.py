@@ -228,7 +228,8 @@ class DoctorFlow:
             return
         self._generation += 1
         generation = self._generation
-        self.app._update(doctor=replace(doctor, running=True, probes=(), diagnosis=None, copied=False))
+        self.app._update(doctor=replace(doctor, running=True, probes=(), diagnosis=None, copied=False,
+                                        checked_at=self.now().astimezone(UTC).isoformat(timespec="seconds")))
 
         def publish(probes: tuple[Probe, ...], diagnosis: Diagnosis | None, base: str) -> None:
             current = self.app.state.doctor

@@ -342,6 +342,7 @@ class DoctorState:
     diagnosis: Diagnosis | None = None
     copied: bool = False
     back_to: Screen = "connect"
+    checked_at: str = ""  # when this run started (ISO 8601, UTC), for the report
 
 
 # --- session renewal and notices -----------------------------------------------------------------------------

@@ -726,7 +726,7 @@ def body(state: AppState, t: Translator, now: datetime, version: str = "") -> El
     elif screen == "unlink" and state.unlink is not None:
         content = screens_unlink.unlink_screen(state.unlink, t)
     elif screen == "doctor" and state.doctor is not None:
-        content = screens_doctor.doctor_screen(state.doctor, t, version, now)
+        content = screens_doctor.doctor_screen(state.doctor, t, version)
     else:
         content = record_screen(state, t, now)
     return h(

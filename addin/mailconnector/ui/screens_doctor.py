@@ -7,8 +7,6 @@ doctor never has either).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from mailconnector.core.state import Diagnosis, DoctorState, Probe
 from mailconnector.ui import screens as base  # the shared building blocks (names used at call time)
 from mailconnector.ui.i18n import Translator
@@ -56,13 +54,13 @@ def _diagnosis(diagnosis: Diagnosis, t: Translator) -> El:
     )
 
 
-def report_text(doctor: DoctorState, t: Translator, version: str, now: datetime) -> str:
+def report_text(doctor: DoctorState, t: Translator, version: str) -> str:
     """What "Copy report" copies: plain text for the administrator."""
     lines = [
         t.t("doctor.report_title"),
         t.t("doctor.report_addin", version=t.t("app.version", version=version), origin=doctor.origin or "?"),
         t.t("doctor.report_crm", base=doctor.base or doctor.url_text),
-        t.t("doctor.report_when", when=now.isoformat(timespec="seconds")),
+        t.t("doctor.report_when", when=doctor.checked_at or "?"),
         "",
     ]
     for number, probe in enumerate(doctor.probes, 1):
@@ -78,8 +76,8 @@ def report_text(doctor: DoctorState, t: Translator, version: str, now: datetime)
     return "\n".join(lines) + "\n"
 
 
-def doctor_screen(doctor: DoctorState, t: Translator, version: str, now: datetime) -> El:
-    report = report_text(doctor, t, version, now)
+def doctor_screen(doctor: DoctorState, t: Translator, version: str) -> El:
+    report = report_text(doctor, t, version)
     copied = None
     if doctor.copied:
         copied = h("p", {"class": "muted small", "role": "status", "id": "mc-copied"}, t.t("doctor.copied"))
