@@ -63,9 +63,14 @@ def outlook_browser(browser_type: BrowserType, browser_type_launch_args: dict[st
 
 
 @pytest.fixture
-def outlook(outlook_browser: Browser, prod_site: RunningSite) -> Iterator[OutlookWebHost]:
+def outlook(
+    outlook_browser: Browser, prod_site: RunningSite, request: pytest.FixtureRequest
+) -> Iterator[OutlookWebHost]:
     """A fresh profile per test (storage in Outlook's frame is partitioned per top-level site, which the CDP
-    clear-by-origin does not reach). The development certificate of `serve --https` is accepted here."""
-    context = outlook_browser.new_context(viewport={"width": 1000, "height": 760}, ignore_https_errors=True)
+    clear-by-origin does not reach). The development certificate of `serve --https` is accepted here.
+    Parametrized indirectly, the value is the browser's language (e.g. "it-IT")."""
+    locale = getattr(request, "param", "en-US")
+    context = outlook_browser.new_context(viewport={"width": 1000, "height": 760}, ignore_https_errors=True,
+                                          locale=locale)
     yield OutlookWebHost(context.new_page(), prod_site.url)
     context.close()

@@ -52,13 +52,15 @@ def test_every_outlook_platform_starts_under_the_policy(outlook: OutlookWebHost,
     assert outlook.csp_violations() == []
 
 
+@pytest.mark.parametrize("outlook", ["en-US", "it-IT"], indirect=True)
 def test_outlook_slow_to_answer_gets_a_readable_screen_then_the_pane(outlook: OutlookWebHost) -> None:
+    language = outlook.page.evaluate("navigator.language")
     outlook.page.add_init_script("window.mcOfficeReadyLimitMs = 300;")  # the bound, short for the test
     frame = outlook.open(mail("late"), asleep=True)
     frame.wait_for_selector("#app[data-screen='host-late']", timeout=60_000)
-    assert Translator("en-US").t("app.host.late.title") in frame.locator("#app h1").inner_text()
+    assert Translator(language).t("app.host.late.title") in frame.locator("#app h1").inner_text()
     assert frame.locator("#app [role='status']").count() == 1
-    shot(frame, "host-late-en")
+    shot(frame, f"host-late-{language[:2]}")
     outlook.wake()  # Outlook answers after all: the pane carries on by itself
     outlook.wait_ready()
     assert frame.locator("#mail-subject").inner_text() == "Offer late"
@@ -88,12 +90,14 @@ def test_opened_outside_outlook_says_so(outlook_browser: Browser, prod_site: Run
     context.close()
 
 
+@pytest.mark.parametrize("outlook", ["en-US", "it-IT"], indirect=True)
 def test_office_js_that_did_not_load_is_explained(outlook: OutlookWebHost) -> None:
+    language = outlook.page.evaluate("navigator.language")
     outlook.page.route(f"{OFFICE_CDN}office.js", lambda route: route.abort())
     frame = outlook.open(mail("missing"))
     frame.wait_for_selector("#app[data-screen='host-missing']", timeout=60_000)
-    assert frame.locator("#app [role='alert'] h1").inner_text() == Translator("en-US").t("app.host.missing.title")
-    shot(frame, "host-missing-en")
+    assert frame.locator("#app [role='alert'] h1").inner_text() == Translator(language).t("app.host.missing.title")
+    shot(frame, f"host-missing-{language[:2]}")
 
 
 def shot(target: Frame | Page, name: str) -> None:
