@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Route
 
 from mailconnector.ui.i18n import Translator
@@ -27,7 +28,10 @@ def rewrite(flow: Flow, operation: str, change: Rewrite) -> list[dict[str, Any]]
     seen: list[dict[str, Any]] = []
 
     def handle(route: Route) -> None:
-        response = route.fetch()
+        try:
+            response = route.fetch()
+        except PlaywrightError:  # the page closed while the request was on its way (end of a test)
+            return
         answer = response.json()
         if route.request.method == "POST" and answer.get("status") == 200:
             change(answer["data"])
@@ -36,6 +40,12 @@ def rewrite(flow: Flow, operation: str, change: Rewrite) -> list[dict[str, Any]]
 
     flow.page.route(f"**/restapi/v1/vtews/{operation}", handle)
     return seen
+
+
+@pytest.fixture(autouse=True)
+def _routes_end_with_the_test(pane: PaneDriver) -> Iterator[None]:
+    yield
+    pane.page.unroute_all(behavior="ignoreErrors")  # a request still routed at the end is not this test's
 
 
 def link_mail(flow: Flow, crm: RunningCrm, language: str) -> None:
