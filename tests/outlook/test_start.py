@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from playwright.sync_api import Browser, Frame, Page
+from playwright.sync_api import Browser, BrowserType, Frame, Page
 
 from mailconnector.ui.i18n import Translator
 from tests.browser.pane import ARTIFACTS
@@ -103,3 +105,27 @@ def test_office_js_that_did_not_load_is_explained(outlook: OutlookWebHost) -> No
 def shot(target: Frame | Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target.locator("body").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_pane_starts_when_the_browser_blocks_storage_in_outlooks_frame(
+    browser_type: BrowserType, browser_type_launch_args: dict[str, Any], prod_site: RunningSite
+) -> None:
+    """This Chromium blocks storage in third-party frames (as Chrome does with third-party cookies blocked, the
+    default of a private window): the pane's IndexedDB open fails. PyScript's core stops for good when its
+    storage cannot open, so the pane gives it one in memory and starts; nothing is kept between starts."""
+    browser = browser_type.launch(**browser_type_launch_args)  # without OUTLOOK_BROWSER_ARGS: storage blocked
+    try:
+        context = browser.new_context(viewport={"width": 1000, "height": 760}, ignore_https_errors=True)
+        outlook = OutlookWebHost(context.new_page(), prod_site.url)
+        frame = outlook.open(mail("storage-blocked"))
+        # The browser's own storage in the frame (the pane's IndexedDB may be its in-memory stand-in by now).
+        blocked = frame.evaluate("() => { try { return window.localStorage.length < 0; } catch (e) { return true; } }")
+        assert blocked, "this browser no longer blocks storage in a third-party frame: the test proves nothing"
+        outlook.wait_ready()
+        assert frame.locator("#app").get_attribute("data-screen") == "connect"
+        assert frame.locator("html").get_attribute("data-storage") == "memory"
+        assert outlook.csp_violations() == []
+        assert outlook.page_errors == []
+        context.close()
+    finally:
+        browser.close()
