@@ -29,7 +29,8 @@
  *       failures: {<attachment id or name>: true | code | {code, name, message}}
  *       getAsFileFails: false | true | code | {...}        bodyFails: {html?: spec, text?: spec}
  *       headersFail: false | true | code | {...}  (getAllInternetHeadersAsync, Mailbox 1.8)
- *       delays: {default, body, attachment, file, headers, settings}   (milliseconds, default 0)
+ *       delays: {default, body, attachment, file, headers, settings}   (milliseconds, default 0; "hold":
+ *           the call waits until OfficeSim.release(), which answers every held call)
  *       staleItemCalls: "host" (default, see above) | "serve" (old item answers with its own
  *           data) | "fail" (any call on a replaced item, in flight or new, fails with 9030)
  *       roamingSettings: {...} (replaces the stored settings)   persistRoamingSettings: bool
@@ -1011,7 +1012,7 @@
   function delayFor(kind) {
     var d = config.delays || {};
     var v = d[kind] !== undefined ? d[kind] : d["default"];
-    return Number(v) || 0;
+    return v === "hold" ? "hold" : Number(v) || 0;
   }
 
   function makeAsyncResult(value, error, asyncContext) {
@@ -1049,8 +1050,18 @@
     return result;
   }
 
+  // Calls held by `delays: {...: "hold"}` until OfficeSim.release(): a test keeps a call in flight for as
+  // long as it needs (across a mail switch, say) without betting on a timer.
+  var heldCalls = [];
+  function release() {
+    var calls = heldCalls;
+    heldCalls = [];
+    calls.forEach(function (run) { setTimeout(run, 0); });
+    return calls.length;
+  }
+
   function complete(callback, asyncContext, delay, produce) {
-    setTimeout(function () {
+    var run = function () {
       var outcome;
       try {
         outcome = produce();
@@ -1069,7 +1080,9 @@
         return;
       }
       if (callback) callback(makeAsyncResult(outcome.value, outcome.error, asyncContext));
-    }, delay);
+    };
+    if (delay === "hold") heldCalls.push(run);
+    else setTimeout(run, delay);
   }
 
   // Which message a call on `ownRecord`'s item object talks to, per staleItemCalls.
@@ -1552,6 +1565,7 @@
   var OfficeSim = {
     version: "1.0.0",
     configure: configure,
+    release: release,
     loadEml: loadEml,
     loadEmlUrl: function (url, opts) {
       return fetchBytes(url).then(function (buf) { return loadEml(buf, opts); });

@@ -310,10 +310,12 @@ def test_calls_on_a_replaced_item_behave_like_the_host(sim: Page) -> None:
 
     in_flight = sim.evaluate(
         """async () => {
-             OfficeSim.configure({delays: {default: 50}});
+             OfficeSim.configure({delays: {default: 'hold'}});
              const item = Office.context.mailbox.item;
              const pending = officeCall((cb) => item.body.getAsync('text', cb));
              await OfficeSim.loadEmlUrl('/dev/fixtures/html-inline-image.eml');
+             OfficeSim.configure({delays: {}});
+             if (OfficeSim.release() !== 1) throw new Error('the body call was not held');
              return pending;
            }"""
     )
