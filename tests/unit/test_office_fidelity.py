@@ -87,3 +87,16 @@ def test_attached_calendar_items_are_stored_as_ics() -> None:
                                                                                         "message/rfc822")
     pdf = AttachmentInfo(id="a3", name="a.pdf", size=9, kind="file", content_type="application/pdf")
     assert (attachment_filename(pdf, "base64"), attachment_content_type(pdf, "base64")) == ("a.pdf", "application/pdf")
+
+
+def test_a_header_the_email_package_cannot_read_is_left_out_not_fatal() -> None:
+    """An encoded word that decodes to CR/LF inside an address makes the standard library raise when the
+    header is fetched (found by the hostile-mail suite): that header is dropped, the others still count."""
+    parsed = parse_headers(
+        "Date: Tue, 3 Nov 2026 09:15:00 +0100\r\n"
+        "To: =?utf-8?q?Evil=0D=0AName?= <evil@example.com>\r\n"
+        "Cc: Anna Bianchi <anna@example.com>\r\n"
+    )
+    assert parsed.to == ()
+    assert parsed.cc == ({"name": "Anna Bianchi", "address": "anna@example.com"},)
+    assert parsed.date is not None and parsed.date.isoformat() == "2026-11-03T09:15:00+01:00"

@@ -15,7 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.errors import MessageError
+from email.message import Message
 from email.parser import HeaderParser
+
+# What the standard library raises for a header it cannot read (an encoded word that decodes to CR/LF in an
+# address, a malformed group, ...): such a header is left out and the host's own values are kept.
+_UNREADABLE = (IndexError, ValueError, TypeError, AttributeError, MessageError)
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ def _addresses(headers: list[object]) -> tuple[dict[str, str], ...]:
     for header in headers:
         try:
             addresses = getattr(header, "addresses", ())
-        except (IndexError, ValueError, TypeError):
+        except _UNREADABLE:
             continue  # a header too broken to read: the host's own list is kept
         for item in addresses:
             address = str(item.addr_spec).strip()
@@ -46,7 +52,7 @@ def _addresses(headers: list[object]) -> tuple[dict[str, str], ...]:
 def _date(header: object) -> datetime | None:
     try:
         parsed = getattr(header, "datetime", None)
-    except (IndexError, ValueError, TypeError):
+    except _UNREADABLE:
         return None
     if not isinstance(parsed, datetime):
         return None
@@ -54,10 +60,25 @@ def _date(header: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _fetch(message: Message, name: str) -> list[object]:
+    """Every readable header called `name`; the policy parses a header when it is fetched, and that is
+    where a hostile one raises."""
+    found: list[object] = []
+    for key, raw in message.raw_items():
+        if key.lower() != name.lower():
+            continue
+        try:
+            found.append(message.policy.header_fetch_parse(key, raw))
+        except _UNREADABLE:
+            continue
+    return found
+
+
 def parse_headers(text: str) -> MailHeaders:
     message = HeaderParser(policy=policy.default).parsestr(text, headersonly=True)
+    dates = _fetch(message, "Date")
     return MailHeaders(
-        date=_date(message.get("Date")),
-        to=_addresses(message.get_all("To", [])),
-        cc=_addresses(message.get_all("Cc", [])),
+        date=_date(dates[0]) if dates else None,
+        to=_addresses(_fetch(message, "To")),
+        cc=_addresses(_fetch(message, "Cc")),
     )
