@@ -155,7 +155,9 @@ LINK_WATCH = """() => {
 
 # Uploading the same files with plain fetch through the same protocol (mcupload start + chunks).
 PLAIN_UPLOAD = """async ({ crm, files }) => {
-  const session = JSON.parse(localStorage.getItem("mailconnector.session"));
+  // The pane's session key names the mailbox and the CRM too (mailconnector.session|<mailbox>|<crm>).
+  const key = Object.keys(localStorage).find((k) => k.startsWith("mailconnector.session|"));
+  const session = JSON.parse(localStorage.getItem(key));
   const auth = "Basic " + btoa(`${session.username}:${session.token}`);
   const endpoint = (op) => `${crm}/restapi/v1/vtews/${op}`;
   const status = await (await window.__mcPlainFetch(endpoint("mcstatus"), { method: "POST" })).json();

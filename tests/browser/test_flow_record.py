@@ -50,6 +50,7 @@ def test_modules_search_states_and_hostile_text(pane: PaneDriver, crm: RunningCr
                           "Object.keys(localStorage).find(k => k.startsWith('mailconnector.session|')))).token")
     modules = httpx.post(crm.endpoint("mcmodules"), auth=("anna", token)).json()["data"]
     options = page.locator("#mc-module option")
+    expect(options).to_have_count(len(modules), timeout=20_000)  # the switched-to mail's record screen, drawn
     assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [m["name"] for m in modules]
     page.select_option("#mc-module", "Contacts")
     contacts = next(m for m in modules if m["name"] == "Contacts")
