@@ -155,29 +155,27 @@ def module_label(modules: Iterable[LinkableModule], name: str, *, singular: bool
     return name
 
 
-def target_from_suggestion(suggestion: Suggestion, modules: tuple[LinkableModule, ...]) -> Target:
-    module = next((m for m in modules if m.name == suggestion.module), None)
-    detail = suggestion.account.label if suggestion.account and suggestion.account.label else suggestion.email
+def make_target(modules: tuple[LinkableModule, ...], module: str, id: str, label: str, detail: str) -> Target:
+    """A record the user may pick; a module the CRM did not list is not refused here (the CRM decides)."""
+    known = next((m for m in modules if m.name == module), None)
     return Target(
-        module=suggestion.module,
-        module_label=module_label(modules, suggestion.module),
-        id=suggestion.id,
-        label=suggestion.label,
+        module=module,
+        module_label=module_label(modules, module),
+        id=id,
+        label=label,
         detail=detail,
-        can_link=module.can_link if module else True,
+        can_link=known.can_link if known else True,
     )
+
+
+def target_from_suggestion(suggestion: Suggestion, modules: tuple[LinkableModule, ...]) -> Target:
+    detail = suggestion.account.label if suggestion.account and suggestion.account.label else suggestion.email
+    return make_target(modules, suggestion.module, suggestion.id, suggestion.label, detail)
 
 
 def target_from_record(record: RecordSummary, modules: tuple[LinkableModule, ...]) -> Target:
-    module = next((m for m in modules if m.name == record.module), None)
-    return Target(
-        module=record.module,
-        module_label=module_label(modules, record.module),
-        id=record.id,
-        label=record.label,
-        detail=record.account_label or record.email or record.number or "",
-        can_link=module.can_link if module else True,
-    )
+    detail = record.account_label or record.email or record.number or ""
+    return make_target(modules, record.module, record.id, record.label, detail)
 
 
 def default_module(modules: tuple[LinkableModule, ...], preferred: str = "") -> str:

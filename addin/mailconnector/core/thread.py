@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mailconnector.core.decisions import module_label
+from mailconnector.core.decisions import make_target
 from mailconnector.core.state import Target
 from mailconnector.models import LinkableModule, LookupLink, Suggestion, ThreadLink
 
@@ -64,12 +64,4 @@ def without_thread(suggestions: tuple[Suggestion, ...], records: tuple[ThreadRec
 
 
 def target_from_thread(record: ThreadRecord, modules: tuple[LinkableModule, ...]) -> Target:
-    module = next((m for m in modules if m.name == record.module), None)
-    return Target(
-        module=record.module,
-        module_label=module_label(modules, record.module),
-        id=record.id,
-        label=record.label,
-        detail=record.last_subject,
-        can_link=module.can_link if module else True,
-    )
+    return make_target(modules, record.module, record.id, record.label, record.last_subject)
