@@ -1,6 +1,6 @@
 """A lone clone runs: nothing the build, the tests or the benchmarks run reads a file outside the repository.
 
-The project was started next to a folder of reference material (`../shared`); every file the code
+The project was started next to a sibling folder of reference material; every file the code
 needs from it has been copied in (see tests/schemas/office-addin-manifest/README.md, docs/crm-protocol.md).
 """
 
