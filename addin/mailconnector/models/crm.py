@@ -209,24 +209,12 @@ class LookupLink(BoundaryModel):
             return None
 
 
-class ThreadLink(BoundaryModel):
-    """A record where an earlier mail of the same conversation is stored (mclookup's `thread`, B.9)."""
+class ThreadLink(LookupLink):
+    """A record where an earlier mail of the same conversation is stored (mclookup's `thread`, B.9): a link
+    plus which mail of the conversation it holds."""
 
-    module: str
-    id: WsId
-    label: str
-    message: WsId
     messageid: str = ""
     subject: str = ""
-    linked_by: str = ""
-    linked_at: str = ""
-
-    @property
-    def linked_at_datetime(self) -> datetime | None:
-        try:
-            return datetime.fromisoformat(self.linked_at)
-        except ValueError:
-            return None
 
 
 class LookupResult(BoundaryModel):
