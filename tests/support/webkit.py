@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.processes import free_port
+from tests.support.processes import free_port, stop_process
 
 WEBDRIVER = "/usr/bin/WebKitWebDriver"
 XVFB = "/usr/bin/Xvfb"
@@ -60,12 +60,7 @@ class Display:
         self.name = f":{number}"
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        stop_process(self.proc)
 
 
 class Driver:
@@ -97,12 +92,7 @@ class Driver:
 
     def stop(self) -> None:
         self.http.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        stop_process(self.proc)
         self._log.close()
 
 
