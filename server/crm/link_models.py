@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from server.crm.files import SHA256, UPLOAD_ID
 
+FINGERPRINT_PATTERN = r"^([0-9a-f]{64})?$"  # B.12: SHA-256 hex, or absent
 MAX_REFERENCES = 200  # a long thread's References header; older ids beyond this add nothing
 
 
@@ -36,6 +37,7 @@ class MessageIn(BaseModel):
     conversation_id: str = Field("", max_length=2000)
     in_reply_to: str = Field("", max_length=2000)
     references: list[str] = Field(default_factory=list, max_length=MAX_REFERENCES)
+    fingerprint: str = Field("", pattern=FINGERPRINT_PATTERN)  # B.12
 
     @field_validator("subject", "body_html", "body_text", "messageid", "conversation_id", "in_reply_to")
     @classmethod

@@ -20,6 +20,7 @@ from server.crm.link_models import FileAttachment, LinkRequest, MessageIn, parse
 from server.crm.metadata import MESSAGES_FOLDER
 from server.crm.records import insert_record, parse_ws_id, ws_id
 from server.crm.sanitize import sanitise_html
+from server.crm.sent_items import adopt_real_id, remember_fingerprint, stored_message
 from server.crm.timeutil import now_db, to_db
 from server.crm.uploads import UploadRow, find_upload, store_for
 
@@ -63,9 +64,8 @@ def _checked_upload(call: Call, upload_id: str, size: int | None, sha: str | Non
     return up
 
 
-def _existing_message(conn: sqlite3.Connection, messageid: str) -> int | None:
-    row = conn.execute("SELECT crmid FROM mod_messages WHERE messageid = ?", (messageid,)).fetchone()
-    return int(row[0]) if row else None
+def _existing_message(conn: sqlite3.Connection, msg: MessageIn) -> int | None:
+    return stored_message(conn, msg.messageid, msg.fingerprint, msg.sent_at)
 
 
 def _addresses(items: list[object]) -> list[dict[str, str]]:
@@ -93,6 +93,7 @@ def _create_message(call: Call, msg: MessageIn) -> int:
          json.dumps(_addresses(list(msg.to))), json.dumps(_addresses(list(msg.cc))),
          msg.body_html, msg.body_text, sanitise_html(msg.body_html)))
     conn.executemany("INSERT OR IGNORE INTO message_refs VALUES (?, ?)", [(crmid, ref) for ref in msg.thread_refs])
+    remember_fingerprint(conn, crmid, msg)
     return crmid
 
 
@@ -130,7 +131,7 @@ def mclink(call: Call) -> object:
     upload_ids = [f.upload for f in req.files] + ([req.eml] if req.eml else [])
     staged: list[tuple[FileAttachment, UploadRow]] = []
     eml_upload: UploadRow | None = None
-    if _existing_message(conn, req.message.messageid) is None:
+    if _existing_message(conn, req.message) is None:
         staged = [(f, _checked_upload(call, f.upload, f.size, f.sha256)) for f in req.files]
         eml_upload = _checked_upload(call, req.eml, None, None) if req.eml else None
         if message_bytes(req, eml_upload) > call.settings.max_message_bytes:
@@ -141,7 +142,7 @@ def mclink(call: Call) -> object:
     stamp = now_db()
     uid = access.user.id
     with write_tx(conn):
-        message_id = _existing_message(conn, req.message.messageid)
+        message_id = _existing_message(conn, req.message)
         created = message_id is None
         if message_id is None:
             if (req.files or req.eml) and not (staged or eml_upload):  # the message vanished since the check
@@ -170,8 +171,10 @@ def mclink(call: Call) -> object:
                              (message_id, position, link.name, link.url))
             linked = True
         else:
+            adopt_real_id(conn, message_id, req.message)
             linked = conn.execute("INSERT OR IGNORE INTO messages_rel VALUES (?,?,?,?)",
                                   (message_id, target.crmid, uid, stamp)).rowcount > 0
+            call.fail_midway()
             if linked:
                 for (doc,) in conn.execute("SELECT document_id FROM message_files WHERE message_id = ?"
                                            " AND kind = 'attachment'", (message_id,)).fetchall():

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from datetime import datetime
 
 from server.crm.access import Access
 from server.crm.catalog import ModuleMeta
 from server.crm.context import Call
 from server.crm.errors import ComponentError
+from server.crm.link_models import FINGERPRINT_PATTERN
 from server.crm.records import ws_id
+from server.crm.sent_items import stored_message
 from server.crm.timeutil import for_user
 
 MAX_ADDRESSES = 50
@@ -121,7 +125,7 @@ def _thread_refs(call: Call, messageid: str) -> list[str]:
     return list(dict.fromkeys(refs))[-MAX_THREAD_REFS:]  # the newest ids are last
 
 
-def _thread(call: Call, messageid: str, names: dict[int, str]) -> list[dict[str, object]]:
+def _thread(call: Call, messageid: str, names: dict[int, str], stored: int | None) -> list[dict[str, object]]:
     """Records (the caller may see) where another mail of the same thread is stored (B.9)."""
     access, conn = call.access, call.conn
     refs = _thread_refs(call, messageid)
@@ -144,9 +148,9 @@ def _thread(call: Call, messageid: str, names: dict[int, str]) -> list[dict[str,
            " FROM mod_messages m JOIN crmentity me ON me.crmid = m.crmid AND me.deleted = 0"
            " JOIN messages_rel rel ON rel.message_id = m.crmid"
            " JOIN crmentity t ON t.crmid = rel.crmid AND t.deleted = 0"
-           f" WHERE m.messageid != ? AND ({' OR '.join(matches)})"  # placeholders only, values bound
+           f" WHERE m.messageid != ? AND m.crmid != ? AND ({' OR '.join(matches)})"  # placeholders only
            " ORDER BY m.mdate DESC, rel.linked_at DESC, rel.rowid DESC LIMIT 500")
-    rows = conn.execute(sql, (messageid, *params)).fetchall()
+    rows = conn.execute(sql, (messageid, -1 if stored is None else stored, *params)).fetchall()
     messages = access.catalog.get("Messages")
     assert messages is not None
     thread: list[dict[str, object]] = []
@@ -163,6 +167,23 @@ def _thread(call: Call, messageid: str, names: dict[int, str]) -> list[dict[str,
     return thread
 
 
+def _sent_item(call: Call) -> tuple[str, datetime | None]:
+    """B.12's optional `fingerprint` and `date` (the mail's sent date, ISO 8601 with an offset)."""
+    fingerprint = call.params.text("fingerprint").strip()
+    date = call.params.text("date").strip()
+    if not fingerprint:
+        return "", None
+    if not re.fullmatch(FINGERPRINT_PATTERN, fingerprint):
+        raise ComponentError("INVALID_REQUEST", "fingerprint must be a SHA-256 in hex")
+    try:
+        sent_at = datetime.fromisoformat(date.replace("Z", "+00:00"))
+    except ValueError:
+        raise ComponentError("INVALID_REQUEST", "date must be ISO 8601 with a UTC offset") from None
+    if sent_at.tzinfo is None:
+        raise ComponentError("INVALID_REQUEST", "date must be ISO 8601 with a UTC offset")
+    return fingerprint, sent_at
+
+
 def mclookup(call: Call) -> object:
     access, conn = call.access, call.conn
     messageid = call.params.text("messageid").strip()
@@ -170,12 +191,14 @@ def mclookup(call: Call) -> object:
         raise ComponentError("INVALID_REQUEST", "messageid is required")
     messages = access.catalog.get("Messages")
     assert messages is not None
+    fingerprint, sent_at = _sent_item(call)
+    stored = stored_message(conn, messageid, fingerprint, sent_at)
     rows = conn.execute(
         "SELECT m.crmid AS message_id, t.crmid, t.setype, t.label, t.owner_id, rel.linked_by, rel.linked_at"
         " FROM mod_messages m JOIN crmentity me ON me.crmid = m.crmid AND me.deleted = 0"
         " JOIN messages_rel rel ON rel.message_id = m.crmid"
         " JOIN crmentity t ON t.crmid = rel.crmid AND t.deleted = 0"
-        " WHERE m.messageid = ? ORDER BY rel.linked_at, rel.rowid", (messageid,)).fetchall()
+        " WHERE m.crmid = ? ORDER BY rel.linked_at, rel.rowid", (stored,)).fetchall() if stored is not None else []
     names = owner_names(conn)
     links = []
     for row in rows:
@@ -185,4 +208,4 @@ def mclookup(call: Call) -> object:
         links.append({"module": meta.name, "id": ws_id(meta, row["crmid"]), "label": row["label"],
                       "message": ws_id(messages, row["message_id"]), "linked_by": names.get(row["linked_by"], ""),
                       "linked_at": for_user(row["linked_at"], access.user.time_zone)})
-    return {"links": links, "thread": _thread(call, messageid, names)}
+    return {"links": links, "thread": _thread(call, messageid, names, stored)}

@@ -12,7 +12,7 @@ from server.crm.licence import check_licence, load_licence
 from server.crm.security import new_token, token_hash
 from server.crm.timeutil import for_user, later_db, now_db
 
-CAPABILITIES = ["lookup", "suggest", "chunked_upload", "eml", "receipt", "thread", "unlink"]
+CAPABILITIES = ["lookup", "suggest", "chunked_upload", "eml", "receipt", "thread", "unlink", "sent_items"]
 MAX_DEVICE_NAME = 200
 
 

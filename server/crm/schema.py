@@ -100,6 +100,14 @@ CREATE TABLE message_files (
 CREATE TABLE message_refs (
   message_id INTEGER NOT NULL REFERENCES crmentity(crmid), ref TEXT NOT NULL, PRIMARY KEY (message_id, ref));
 CREATE INDEX message_refs_ref ON message_refs (ref);
+-- B.12: a mail stored under a stand-in id (no Message-ID yet), found again by its content fingerprint
+CREATE TABLE message_fingerprints (
+  message_id INTEGER PRIMARY KEY REFERENCES crmentity(crmid), fingerprint TEXT NOT NULL);
+CREATE INDEX message_fingerprints_value ON message_fingerprints (fingerprint);
+-- B.12: the stand-in id a message had before its real Message-ID was learnt (lookups by it still find it)
+CREATE TABLE message_aliases (
+  messageid TEXT PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES crmentity(crmid));
+CREATE INDEX message_aliases_message ON message_aliases (message_id);
 CREATE TABLE message_external_links (
   message_id INTEGER NOT NULL REFERENCES crmentity(crmid), position INTEGER NOT NULL,
   name TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (message_id, position));
@@ -175,6 +183,14 @@ UPGRADE_DDL = """
 CREATE TABLE IF NOT EXISTS message_refs (
   message_id INTEGER NOT NULL REFERENCES crmentity(crmid), ref TEXT NOT NULL, PRIMARY KEY (message_id, ref));
 CREATE INDEX IF NOT EXISTS message_refs_ref ON message_refs (ref);
+-- B.12: a mail stored under a stand-in id (no Message-ID yet), found again by its content fingerprint
+CREATE TABLE IF NOT EXISTS message_fingerprints (
+  message_id INTEGER PRIMARY KEY REFERENCES crmentity(crmid), fingerprint TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS message_fingerprints_value ON message_fingerprints (fingerprint);
+-- B.12: the stand-in id a message had before its real Message-ID was learnt (lookups by it still find it)
+CREATE TABLE IF NOT EXISTS message_aliases (
+  messageid TEXT PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES crmentity(crmid));
+CREATE INDEX IF NOT EXISTS message_aliases_message ON message_aliases (message_id);
 """
 
 

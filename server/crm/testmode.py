@@ -23,13 +23,18 @@ from server.crm.files import FileStore
 
 
 def _messages(conn: sqlite3.Connection, q: dict[str, str], files: FileStore) -> object:
-    sql = ("SELECT m.crmid, m.messageid, m.subject, m.messagehash, m.mtype, e.owner_id, e.deleted, u.user_name,"
-           " length(CAST(c.body_html AS BLOB)) AS html_bytes, length(CAST(c.body_text AS BLOB)) AS text_bytes"
+    sql = ("SELECT m.crmid, m.messageid, m.subject, m.messagehash, m.mtype, m.mdate, e.owner_id, e.deleted,"
+           " u.user_name, length(CAST(c.body_html AS BLOB)) AS html_bytes,"
+           " length(CAST(c.body_text AS BLOB)) AS text_bytes, c.date_sent, fp.fingerprint,"
+           " (SELECT group_concat(a.messageid, ' ') FROM message_aliases a WHERE a.message_id = m.crmid) AS aliases"
            " FROM mod_messages m JOIN crmentity e ON e.crmid = m.crmid LEFT JOIN users u ON u.id = e.owner_id"
-           " LEFT JOIN message_content c ON c.message_id = m.crmid")
+           " LEFT JOIN message_content c ON c.message_id = m.crmid"
+           " LEFT JOIN message_fingerprints fp ON fp.message_id = m.crmid")
     params: tuple[object, ...] = ()
     if q.get("messageid"):
         sql, params = sql + " WHERE m.messageid = ?", (q["messageid"],)
+    elif q.get("subject"):
+        sql, params = sql + " WHERE m.subject = ?", (q["subject"],)
     return [{**dict(r), "id": f"40x{r['crmid']}"} for r in conn.execute(sql + " ORDER BY m.crmid", params)]
 
 

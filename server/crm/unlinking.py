@@ -37,7 +37,8 @@ def _delete_message(conn: sqlite3.Connection, message_id: int) -> list[str]:
     shas = [r[0] for r in conn.execute(
         f"SELECT file_sha256 FROM mod_documents WHERE crmid IN ({marks})", docs)] if docs else []  # noqa: S608 (placeholders only)
     for table, column in (("message_files", "message_id"), ("message_external_links", "message_id"),
-                          ("message_refs", "message_id"),
+                          ("message_refs", "message_id"), ("message_fingerprints", "message_id"),
+                          ("message_aliases", "message_id"),
                           ("message_content", "message_id"), ("documents_rel", "crmid"),
                           ("mod_messages", "crmid"), ("crmentity", "crmid")):
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (message_id,))  # noqa: S608 (fixed names)

@@ -284,9 +284,10 @@ class FakeClient:
         return result
 
     async def lookup_thread(self, message_id: str, references: Sequence[str] = (),
-                            conversation_id: str | None = None) -> LookupResult:
+                            conversation_id: str | None = None, *,
+                            sent_item: tuple[str, datetime] | None = None) -> LookupResult:
         links = await self.lookup(message_id)
-        thread = await self._run("thread", message_id, tuple(references), conversation_id)
+        thread = await self._run("thread", message_id, tuple(references), conversation_id, sent_item=sent_item)
         return LookupResult(links=links, thread=thread)
 
     async def describe(self, module: str) -> ModuleDescription:

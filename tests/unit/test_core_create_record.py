@@ -132,6 +132,8 @@ def test_a_reply_sends_its_thread_and_links_to_the_conversations_record_in_one_c
         await sign_in(pane)
         call = next(c for c in pane.client.calls if c.name == "thread")
         assert call.args == ("<m1@example.it>", ("<root@x>", "<offer@x>"), "conv-1")
+        # with its id, a mail may have been stored before Outlook knew it (B.12): fingerprint and date go too
+        assert call.kwargs["sent_item"] == (reply.content_fingerprint(), reply.date_sent)
         pane.app.link_to_thread("4x10")
         await settle()
         assert pane.state.screen == "receipt"

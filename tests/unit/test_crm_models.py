@@ -138,6 +138,37 @@ def test_without_a_message_id_the_stand_in_waits_for_the_files_bytes() -> None:
     assert not snapshot(internet_message_id=None, attachments=[MAIL["attachments"][2]]).needs_attachment_digests
 
 
+def test_the_sent_item_fingerprint_is_the_same_before_and_after_outlook_knows_the_id() -> None:
+    """B.12: a just-sent item read before it has a Message-ID (Outlook's creation time, no headers, a blank
+    `from`, recipients cut at 20) and after (id, Date header, full lists) gives one fingerprint."""
+    people = [{"address": f"p{n}@example.it"} for n in range(30)]
+    later = snapshot(**{"from": {"name": "Anna", "address": "Anna@acme.it"}}, to=people,
+                     date_sent="2024-11-12T10:15:00+01:00")
+    first = snapshot(**{"from": None}, sender=None, internet_message_id=None, to=people[:20],
+                     date_sent="2024-11-12T08:59:41+00:00", date_source="created")
+    assert first.content_fingerprint() == later.content_fingerprint()
+    assert re.fullmatch(r"[0-9a-f]{64}", later.content_fingerprint())
+    different = {
+        later.model_copy(update={"subject": "Offerta 2026"}).content_fingerprint(),
+        later.model_copy(update={"body_text": "Ciao!"}).content_fingerprint(),
+        later.model_copy(update={"to": later.to[1:]}).content_fingerprint(),
+        later.model_copy(update={"cc": ()}).content_fingerprint(),
+        later.model_copy(update={"attachments": later.attachments[:2]}).content_fingerprint(),
+        later.model_copy(update={"attachments": (later.attachments[0].model_copy(update={"size": 1001}),
+                                                 *later.attachments[1:])}).content_fingerprint(),
+        later.model_copy(update={"from_": EmailAddress(address="other@acme.it")}).content_fingerprint(),
+    }
+    assert len(different) == 7 and later.content_fingerprint() not in different
+    # fixed on purpose: a changed recipe would store a sent mail twice
+    fixed = MailSnapshot.model_validate({
+        "from": {"address": "Anna@Acme.it"}, "date_sent": "2024-01-02T03:04:05+00:00", "subject": "S",
+        "body_text": "B", "to": [{"address": "Mario@X.it"}], "attachments": [{"id": "1", "name": "a.pdf", "size": 3}]})
+    # sha256('["anna@acme.it","S","B",[["a.pdf",3]],["mario@x.it"],[]]')
+    assert fixed.content_fingerprint() == "0770e73d988445afbd678123d2e70125a410672548f9a393ba2a512a466003a0"
+    # it travels with every link
+    assert LinkMessage.from_snapshot(later).to_wire()["fingerprint"] == later.content_fingerprint()
+
+
 def scanner_mail(files: int) -> MailSnapshot:
     """An automatic mail: same sender, date and subject every time, no text, only its files differ."""
     return MailSnapshot.model_validate({

@@ -541,8 +541,10 @@ class App:
             # a mail without a Message-ID but with files has an id only once its files were read (linked)
             message_id = self._stand_in_ids.get(key) if mail.needs_attachment_digests else mail.effective_message_id()
             # with its thread (B.9): where earlier mails of this conversation are stored
-            found = await client.lookup_thread(message_id, mail.thread_references,
-                                               mail.conversation_id) if message_id else LookupResult()
+            # a mail with its Message-ID may have been stored before Outlook knew it (B.12)
+            sent_item = (mail.content_fingerprint(), mail.date_sent) if mail.has_message_id else None
+            found = await client.lookup_thread(message_id, mail.thread_references, mail.conversation_id,
+                                               sent_item=sent_item) if message_id else LookupResult()
         except errors.CrmError as exc:
             problem = await self._failed(exc)
             if problem and self.state.mail_key == key:

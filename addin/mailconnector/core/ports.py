@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
 from mailconnector.crm.connection import SessionExpiredHook
@@ -68,7 +69,8 @@ class CrmSession(Protocol):
     async def lookup(self, message_id: str) -> tuple[LookupLink, ...]: ...
 
     async def lookup_thread(
-        self, message_id: str, references: Sequence[str] = ..., conversation_id: str | None = ...
+        self, message_id: str, references: Sequence[str] = ..., conversation_id: str | None = ...,
+        *, sent_item: tuple[str, datetime] | None = ...,
     ) -> LookupResult: ...
 
     async def describe(self, module: str) -> ModuleDescription: ...

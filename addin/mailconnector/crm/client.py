@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -324,16 +325,20 @@ class CrmClient:
         return (await self.lookup_thread(message_id)).links
 
     async def lookup_thread(
-        self, message_id: str, references: Sequence[str] = (), conversation_id: str | None = None
+        self, message_id: str, references: Sequence[str] = (), conversation_id: str | None = None,
+        *, sent_item: tuple[str, datetime] | None = None,
     ) -> LookupResult:
         """Where this mail is stored, and (B.9) where earlier mails of its thread are: `references`
-        are its In-Reply-To/References Message-IDs, newest last. A component without the `thread`
-        capability ignores the extra parameters and answers no thread."""
+        are its In-Reply-To/References Message-IDs, newest last. `sent_item` (B.12) is the mail's
+        content fingerprint and sent date, to find it stored earlier under a stand-in id. A component
+        without those capabilities ignores the extra parameters."""
         params = {"messageid": message_id}
         if references:
             params["references"] = _encoded(list(references))
         if conversation_id:
             params["conversation_id"] = conversation_id
+        if sent_item is not None:
+            params["fingerprint"], params["date"] = sent_item[0], sent_item[1].isoformat()
         data = await self._conn.call("mclookup", params, idempotent=True)
         return parse(LookupResult, data, "mclookup")
 

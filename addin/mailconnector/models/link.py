@@ -85,6 +85,7 @@ class LinkMessage(BoundaryModel):
     conversation_id: str | None = None
     in_reply_to: str | None = None
     references: tuple[str, ...] | None = None  # B.9; left out when the mail has none
+    fingerprint: str | None = None  # B.12: finds this mail stored earlier under a stand-in id
 
     @field_serializer("date")
     def _iso_with_offset(self, value: datetime) -> str:
@@ -106,6 +107,7 @@ class LinkMessage(BoundaryModel):
             conversation_id=mail.conversation_id,
             in_reply_to=in_reply_to or mail.in_reply_to,
             references=mail.references or None,
+            fingerprint=mail.content_fingerprint(),
         )
 
     def to_wire(self) -> dict[str, Any]:

@@ -18,6 +18,9 @@ from mailconnector.models.base import BoundaryModel
 
 AttachmentKind = Literal["file", "item", "cloud"]
 SYNTHETIC_MESSAGE_ID_DOMAIN = "mailconnector.invalid"
+# Outlook on the web and new Outlook hand over at most 20 recipients per field (the smallest limit of
+# any host, learn.microsoft.com "Office.MessageRead" to/cc): the first 20 are the same in every read.
+FINGERPRINT_RECIPIENTS = 20
 
 
 class EmailAddress(BoundaryModel):
@@ -145,3 +148,30 @@ class MailSnapshot(BoundaryModel):
         )
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         return f"<{digest}@{SYNTHETIC_MESSAGE_ID_DOMAIN}>"
+
+    @property
+    def has_message_id(self) -> bool:
+        return bool((self.internet_message_id or "").strip())
+
+    def content_fingerprint(self) -> str:
+        """What stays the same between two reads of one sent item: before Outlook knows its
+        Message-ID (a just-sent item in Sent Items) and after, when the id and the headers exist.
+
+        SHA-256 hex of the compact JSON of [author address casefolded (the mailbox user's when Outlook
+        leaves `from` blank, as it does for some Sent Items), subject, body text (else the HTML),
+        [[name, listed size] of each attachment], the first 20 To and the first 20 Cc addresses
+        casefolded]. No date (the first read has only Outlook's creation time, the later one the Date
+        header) and no attachment digests (the pane can look it up before reading any file). The CRM
+        uses it only to find a mail stored under a stand-in id (docs/crm-protocol.md B.12).
+        """
+        author = self.author.address if self.author and self.author.address else (
+            self.mailbox_user.address if self.mailbox_user else "")
+        body = self.body_text if self.body_text is not None else (self.body_html or "")
+        payload = json.dumps(
+            [author.casefold(), self.subject, body, [[a.name, a.size] for a in self.attachments],
+             [a.address.casefold() for a in self.to[:FINGERPRINT_RECIPIENTS]],
+             [a.address.casefold() for a in self.cc[:FINGERPRINT_RECIPIENTS]]],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
