@@ -799,9 +799,17 @@
       var raw = isItem ? partBytes(bytes, part) : null;
       var name = part.dispositionParams.filename || part.params.name || "";
       var inner = null;
+      var calendarText = null;
       if (isItem) {
         inner = splitHeaderBody(raw, 0, raw.length).headers;
         name = name || decodeWords(headerValue(inner, "Subject") || "") || "Untitled";
+        // An attached calendar item: exported, it is an attached message whose content is the
+        // calendar itself. Outlook hands such an item over as iCalendar text, not as .eml
+        // (learn.microsoft.com "Office.AttachmentContent", format).
+        var innerRoot = parsePart(raw, 0, raw.length, "text/plain");
+        if (innerRoot.contentType === "text/calendar") {
+          calendarText = decodeText(partBytes(raw, innerRoot), innerRoot.params.charset || "utf-8");
+        }
       }
       if (!name) {
         unnamed++;
@@ -812,6 +820,7 @@
         name: name,
         contentType: part.contentType,
         kind: isItem ? "item" : "file",
+        calendarText: calendarText,
         isInline: !!part.contentId && part.disposition !== "attachment",
         contentId: part.contentId,
         size: isItem ? raw.length : decodedSize(bytes, part),
@@ -847,6 +856,7 @@
    *   "attachments": [
    *     {"name", "contentType", "base64" | "text", "isInline"?, "contentId"?, "unsupported"?},
    *     {"name", "attachmentType": "item", "eml": "raw message text"},
+   *     {"name", "attachmentType": "item", "ics": "BEGIN:VCALENDAR..."}   (an attached calendar item)
    *     {"name", "attachmentType": "cloud", "url": "https://...", "size"?, "contentType"?}
    *   ]
    * }
@@ -916,6 +926,16 @@
         lines.push("Content-Type: message/rfc822");
         lines.push("Content-Disposition: attachment; filename*=" + encodedName);
         lines.push("");
+        if (att.ics !== undefined) {
+          // an attached calendar item: a message whose content is the calendar
+          lines.push("Subject: " + encodeWordIfNeeded(name, name));
+          lines.push("MIME-Version: 1.0");
+          lines.push("Content-Type: text/calendar; charset=utf-8; method=PUBLISH");
+          lines.push("Content-Transfer-Encoding: base64");
+          lines.push("");
+          lines.push(wrap76(base64Encode(utf8Encoder.encode(String(att.ics)))));
+          return;
+        }
         lines.push(String(att.eml || "").replace(/\r?\n/g, "\r\n"));
         return;
       }
@@ -1160,13 +1180,15 @@
     if (att.attachmentType === "cloud") return { value: { format: F.Url, content: att.url } };
     var msg = record.message;
     var part = att.source.part;
+    // Files are base64 (a .ics FILE too), attached mails eml, attached calendar items iCalendar
+    // (learn.microsoft.com "Office.AttachmentContent", format).
     if (att.attachmentType === "item") {
+      if (att.source.calendarText !== null) {
+        return { value: { format: F.ICalendar, content: att.source.calendarText } };
+      }
       var raw = partBytes(msg.bytes, part);
       var text = decodeTextStrictUtf8(raw);
       return { value: { format: F.Eml, content: text !== null ? text : binaryString(raw) } };
-    }
-    if (part.contentType === "text/calendar") {
-      return { value: { format: F.ICalendar, content: decodeText(partBytes(msg.bytes, part), part.params.charset || "utf-8") } };
     }
     if (part.encoding === "base64") {
       // Already base64 on the wire: hand it over without a decode/encode round trip.

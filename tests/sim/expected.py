@@ -36,7 +36,7 @@ class ExpectedAttachment:
     content_id: str | None
     kind: str  # "file" | "item"
     data: bytes = b""  # decoded bytes of a file attachment
-    text: str | None = None  # decoded text of a text/calendar attachment
+    text: str | None = None  # the calendar of an attached calendar item (Outlook: format iCalendar)
     message: EmailMessage | None = None  # the attached message of an item attachment
 
 
@@ -97,7 +97,10 @@ def expected_mail(path: Path) -> ExpectedMail:
             inner = part.get_payload(0)
             assert isinstance(inner, EmailMessage)
             name = part.get_filename() or str(inner["subject"] or "") or "Untitled"
-            attachments.append(ExpectedAttachment(name, content_type, is_inline, content_id, "item", message=inner))
+            item = ExpectedAttachment(name, content_type, is_inline, content_id, "item", message=inner)
+            if inner.get_content_type() == "text/calendar":  # an attached calendar item
+                item.text = inner.get_content()
+            attachments.append(item)
             continue
         name = part.get_filename() or ""
         if not name:
@@ -105,10 +108,7 @@ def expected_mail(path: Path) -> ExpectedMail:
             name = f"ATT{unnamed:05d}{EXTENSIONS.get(content_type, '.bin')}"
         payload = part.get_payload(decode=True)
         assert isinstance(payload, bytes)
-        attachment = ExpectedAttachment(name, content_type, is_inline, content_id, "file", data=payload)
-        if content_type == "text/calendar":
-            attachment.text = part.get_content()
-        attachments.append(attachment)
+        attachments.append(ExpectedAttachment(name, content_type, is_inline, content_id, "file", data=payload))
     return ExpectedMail(
         subject=str(message["subject"] or ""),
         from_=froms[0] if froms else None,

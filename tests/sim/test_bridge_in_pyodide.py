@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.sim.conftest import EML_DIR
-from tests.sim.expected import expected_mail
+from tests.sim.expected import ExpectedAttachment, expected_mail
 from tests.support.browser import PyodideHarness
 
 pytestmark = pytest.mark.browser
@@ -81,11 +81,12 @@ def test_snapshot_and_attachments_of_every_fixture(harness: PyodideHarness, fixt
     else:  # a text-only mail: Outlook hands over an HTML rendering of the text, as the real host does
         assert expected.text is not None and mail["body_html"].startswith("<html>")
         assert expected.text.splitlines()[0].replace("'", "&#39;") in mail["body_html"]
-    assert result["files"] == [
-        [a.name, a.kind, f"subject:{a.message['subject']}" if a.message is not None
-         else hashlib.sha256(a.data).hexdigest()]
-        for a in expected.attachments
-    ]
+    def content(a: ExpectedAttachment) -> str:
+        if a.text is not None:  # an attached calendar item: its iCalendar text, as UTF-8 bytes
+            return hashlib.sha256(a.text.encode("utf-8")).hexdigest()
+        return f"subject:{a.message['subject']}" if a.message is not None else hashlib.sha256(a.data).hexdigest()
+
+    assert result["files"] == [[a.name, a.kind, content(a)] for a in expected.attachments]
     assert result["eml"] == hashlib.sha256((EML_DIR / fixture).read_bytes()).hexdigest()
     assert result["report"] == ["1.14", "en-US", False]
 
