@@ -184,6 +184,8 @@ def build(
     replacements: dict[str, str] = {"RUNTIME": f"./{runtime_prefix}"}
     for rel in SHELL_FILES:
         data = (ADDIN / rel).read_bytes()
+        # A shell module that loads a runtime file names it relative to itself (static/ is beside runtime/).
+        data = data.replace(b"%RUNTIME_FROM_STATIC%", f"../{runtime_prefix}".encode())
         name = "static/" + hashed_name(Path(rel).name, data)
         _write(staging, name, data, result)
         replacements[rel] = "./" + name

@@ -5,6 +5,8 @@ Everything is pinned in `runtime.lock.json` by version and SHA-256. Downloads la
 
     .vendor/runtime/pyscript/   @pyscript/core dist/ (no source maps)
     .vendor/runtime/pyodide/    pyodide core files, the shipped wheels, and our pyodide-lock.json
+    .vendor/runtime/hash-wasm/  hash-wasm's SHA-256 alone (its UMD build, wasm inlined) and its licence:
+                                addin/bytes.mjs hashes the mail's bytes with it (README, "hash-wasm")
     .vendor/office-js/          Microsoft's office.js (npm @microsoft/office-js), for the tests only:
                                 never part of a build (production pages load it from Microsoft's CDN)
 
@@ -38,13 +40,14 @@ VENDOR_DIR = ROOT / ".vendor"
 DOWNLOADS = VENDOR_DIR / "downloads"
 RUNTIME = VENDOR_DIR / "runtime"
 # Bump when the layout written below changes, so that old trees are rebuilt.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 OFFICE_JS = VENDOR_DIR / "office-js"
 # What the tests' fake Outlook serves in place of Microsoft's CDN: the loader, the Outlook host files of every
 # platform, the strings of the pane's two languages and the telemetry scripts office.js may load.
 OFFICE_JS_KEEP = re.compile(r"^(office\.js|o15apptofilemappingtable\.js|outlook-[a-z0-9.-]+(?<!\.debug)\.js"
                             r"|(en-us|it-it)/[a-z_]+\.js|(ariatelemetry|telemetry)/[a-z0-9_.-]+(?<!\.debug)\.js)$")
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+HASH_WASM_FILES = ("dist/sha256.umd.min.js", "LICENSE")
 
 
 class VendorError(Exception):
@@ -256,11 +259,18 @@ def _extract(tgz: Path, prefix: str, dest: Path, keep: object) -> None:
                 shutil.copyfileobj(src, f)
 
 
-def lay_out(lock: RuntimeLock, pyscript_tgz: Path, pyodide_tgz: Path, wheels: list[Path]) -> None:
+def lay_out(
+    lock: RuntimeLock, pyscript_tgz: Path, pyodide_tgz: Path, wheels: list[Path], hash_wasm_tgz: Path
+) -> None:
     staging = VENDOR_DIR / "runtime.staging"
     shutil.rmtree(staging, ignore_errors=True)
     _extract(pyscript_tgz, "package/dist/", staging / "pyscript", lambda rel: not rel.endswith(".map"))
     _extract(pyodide_tgz, "package/", staging / "pyodide", lambda rel: rel in (*PYODIDE_FILES, "pyodide-lock.json"))
+    _extract(hash_wasm_tgz, "package/", staging / "hash-wasm", lambda rel: rel in HASH_WASM_FILES)
+    dist = staging / "hash-wasm" / "dist"
+    for path in dist.iterdir():  # flat: hash-wasm/sha256.umd.min.js
+        path.rename(staging / "hash-wasm" / path.name)
+    dist.rmdir()
     npm_lock = json.loads((staging / "pyodide" / "pyodide-lock.json").read_text())
     python_full = npm_lock["info"]["python"]
     shipped: set[str] = {canonicalize_name(w.name) for w in lock.wheels}
@@ -284,6 +294,7 @@ def is_up_to_date(lock: RuntimeLock) -> bool:
     required = [RUNTIME / "pyodide" / f for f in (*PYODIDE_FILES, "pyodide-lock.json")]
     required += [RUNTIME / "pyodide" / w.file for w in lock.wheels]
     required.append(RUNTIME / "pyscript" / "core.js")
+    required.append(RUNTIME / "hash-wasm" / "sha256.umd.min.js")
     return all(p.exists() for p in required)
 
 
@@ -311,8 +322,9 @@ def vendor(*, force: bool = False) -> bool:
         return office_built
     pyscript_tgz = fetch_npm(lock.npm_pin("@pyscript/core"))
     pyodide_tgz = fetch_npm(lock.npm_pin("pyodide"))
+    hash_wasm_tgz = fetch_npm(lock.npm_pin("hash-wasm"))
     wheels = fetch_wheels(lock)
-    lay_out(lock, pyscript_tgz, pyodide_tgz, wheels)
+    lay_out(lock, pyscript_tgz, pyodide_tgz, wheels, hash_wasm_tgz)
     return True
 
 

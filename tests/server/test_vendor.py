@@ -17,7 +17,7 @@ from tests.support.processes import ROOT
 
 def test_the_lock_pins_every_runtime_file_and_no_binary_is_committed() -> None:
     lock = vendor.RuntimeLock.load()
-    assert {p.package for p in lock.npm} == {"@pyscript/core", "pyodide"}
+    assert {p.package for p in lock.npm} == {"@pyscript/core", "pyodide", "hash-wasm"}
     assert {w.name for w in lock.wheels} >= {"pydantic", "pydantic_core", "httpx"}
     assert all(len(w.sha256) == 64 for w in lock.wheels)
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
