@@ -641,6 +641,56 @@ def test_an_original_eml_the_crm_would_refuse_is_left_out_and_the_mail_is_stored
     run(scenario)
 
 
+def test_a_file_goes_up_while_the_next_is_still_read_from_the_host() -> None:
+    """Uploads do not wait for the whole mail to be read: the attachment is on its way while Outlook is
+    still handing over the original .eml (the .eml's read is held until the attachment was sent)."""
+
+    async def scenario() -> None:
+        eml_read = asyncio.Event()
+        release = asyncio.Event()
+
+        class SlowEml(FakeHost):
+            async def eml(self, mail: Any) -> bytes:
+                eml_read.set()
+                await release.wait()
+                return await super().eml(mail)
+
+        pane = make_pane(host=SlowEml())
+        pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
+        await sign_in(pane)
+        pane.app.pick_suggestion("4x10")
+        pane.app.link()
+        await settle()
+        assert eml_read.is_set() and pane.state.screen == "linking"
+        uploads = [c.args for c in pane.client.calls if c.name == "upload"]
+        assert uploads == [("a.pdf", "application/pdf")]  # sent while the .eml is still being read
+        assert [i.status for i in pane.state.progress.items] == ["done", "reading"]
+        release.set()
+        await settle()
+        assert [c.args[0] for c in pane.client.calls if c.name == "upload"] == ["a.pdf", "Primo.eml"]
+        assert pane.state.screen == "receipt" and len(pane.client.linked) == 1
+
+    run(scenario)
+
+
+def test_switching_mail_while_the_eml_is_read_after_an_attachment_went_up_links_nothing() -> None:
+    async def scenario() -> None:
+        host = FakeHost(eml_bytes=HostRefused("changed", reason="ITEM_CHANGED"))
+        pane = make_pane(host=host)
+        pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
+        await sign_in(pane)
+        pane.app.pick_suggestion("4x10")
+        pane.app.link()
+        pane.app.item_changed(mail("Secondo", message_id="<s@x>", item_id="b"))
+        await settle()
+        assert pane.client.linked == []
+        (notice,) = pane.state.notices
+        assert notice.message.key == "notice.link_failed"
+        assert notice.message.cause is not None and notice.message.cause.key == "error.ITEM_CHANGED"
+
+    run(scenario)
+
+
 def test_switching_mail_while_it_is_being_read_stores_nothing_and_says_so() -> None:
     async def scenario() -> None:
         host = FakeHost(contents={"att-a.pdf": HostRefused("changed", reason="ITEM_CHANGED")})

@@ -7,8 +7,10 @@ this mail must still be stored whole, under the record the user chose for it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
 from mailconnector.core.decisions import outcome
@@ -136,52 +138,40 @@ class LinkRun:
 
     # --- the run ------------------------------------------------------------------------------------------
     async def run(self) -> LinkOutcome:
-        """Read everything from the host first (it serves only the mail selected now: a pinned pane
-        that switches mail mid-upload must not cut this mail short), then upload, link, verify."""
+        """Read everything from the host as early as possible (it serves only the mail selected now: a
+        pinned pane that switches mail mid-upload must not cut this mail short), uploading each file as
+        soon as it is read while the next one is read, then link and verify."""
         done = self.cache.for_mail(_snapshot_key(self.mail))
         self.on_progress(self.progress)
 
-        sources: dict[int, UploadSource | bytes] = {}
-        skipped: list[str] = []
-        for index, item in enumerate(self._copied):
-            key = _cache_key(item)
-            if key in done:
-                state = done[key]
-                self._update(index, size=state.size, sent=state.size, status="done")
-                continue
-            self._update(index, status="reading")
-            try:
-                source = await self._read(item)
-            except HostRefused as refused:
-                if refused.reason == "ITEM_CHANGED":
-                    raise
-                self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
-                if item.kind != "eml":
-                    skipped.append(self._display_name(item))
-                continue
-            sources[index] = source
-            self._update(index, name=self._display_name(item), size=_size(source), status="waiting")
-        eml_skipped = self._drop_oversized_eml(sources, done)
-        links: list[CloudLink] = []
-        for item in self.plan:
-            if item.plan == "link":
-                link = await self._cloud_link(item)
-                if link is None:
-                    skipped.append(item.name)
-                else:
-                    links.append(link)
+        ready: asyncio.Queue[tuple[int, UploadSource | bytes] | None] = asyncio.Queue()
+        uploads = asyncio.ensure_future(self._upload_each(ready, done))
+        try:
+            skipped, eml_skipped = await self._read_each(done, ready, uploads)
+            links: list[CloudLink] = []
+            for item in self.plan:
+                if item.plan == "link":
+                    link = await self._cloud_link(item)
+                    if link is None:
+                        skipped.append(item.name)
+                    else:
+                        links.append(link)
+            ready.put_nowait(None)
+            await uploads
+        except BaseException:
+            uploads.cancel()  # the host or the CRM failed, or the link was cancelled: stop sending
+            with suppress(asyncio.CancelledError, Exception):
+                await uploads
+            raise
 
         files: list[LinkAttachment | CloudLink] = []
         sent: list[StoredFile] = []
         digests: dict[str, tuple[int, str]] = {}
         eml: UploadState | None = None
-        for index, item in enumerate(self._copied):
-            key = _cache_key(item)
-            if key not in done:
-                if index not in sources:
-                    continue
-                done[key] = await self._upload(index, item, sources.pop(index))
-            state = done[key]
+        for item in self._copied:
+            state = done.get(_cache_key(item))
+            if state is None:
+                continue  # skipped
             if item.kind == "eml":
                 eml = state
                 continue
@@ -216,29 +206,72 @@ class LinkRun:
             message_id=self.message_id,
         )
 
-    def _drop_oversized_eml(self, sources: dict[int, UploadSource | bytes], done: dict[str, UploadState]) -> str:
+    async def _read_each(
+        self,
+        done: dict[str, UploadState],
+        ready: asyncio.Queue[tuple[int, UploadSource | bytes] | None],
+        uploads: asyncio.Future[None],
+    ) -> tuple[list[str], str]:
+        """Read the files from the host in order, handing each to the uploads as soon as it is read; the
+        original .eml last, once every size is known (it may be left out, see `_drop_oversized_eml`).
+        Returns the names of attachments the host refused, and why the .eml was left out ("" if not)."""
+        sizes: dict[int, int] = {}
+        skipped: list[str] = []
+        eml: tuple[int, UploadSource | bytes] | None = None
+        for index, item in enumerate(self._copied):
+            if uploads.done():
+                break  # an upload failed: `run` reports it
+            key = _cache_key(item)
+            if key in done:
+                state = done[key]
+                sizes[index] = state.size
+                self._update(index, size=state.size, sent=state.size, status="done")
+                continue
+            self._update(index, status="reading")
+            try:
+                source = await self._read(item)
+            except HostRefused as refused:
+                if refused.reason == "ITEM_CHANGED":
+                    raise
+                self._update(index, status="skipped", reason=f"link.skipped.{refused.reason}")
+                if item.kind != "eml":
+                    skipped.append(self._display_name(item))
+                continue
+            sizes[index] = _size(source)
+            self._update(index, name=self._display_name(item), size=sizes[index], status="waiting")
+            if item.kind == "eml":
+                eml = (index, source)
+            else:
+                ready.put_nowait((index, source))
+        eml_skipped = self._drop_oversized_eml(sizes)
+        if eml is not None and not eml_skipped:
+            ready.put_nowait(eml)
+        return skipped, eml_skipped
+
+    async def _upload_each(
+        self, ready: asyncio.Queue[tuple[int, UploadSource | bytes] | None], done: dict[str, UploadState]
+    ) -> None:
+        """Upload the files in the order they were read, one at a time (until `None`)."""
+        while (next_file := await ready.get()) is not None:
+            index, source = next_file
+            item = self._copied[index]
+            done[_cache_key(item)] = await self._upload(index, item, source)
+            del next_file, source  # the bytes are in the CRM: let them go
+
+    def _drop_oversized_eml(self, sizes: dict[int, int]) -> str:
         """The original .eml is kept "where it can be": not when the CRM would refuse it (it holds
         every attachment again, so it is the first thing to exceed a limit). Returns why, or ""."""
-        if self.limits is None:
+        eml_index = next((i for i, item in enumerate(self._copied) if item.kind == "eml"), None)
+        if self.limits is None or eml_index is None or eml_index not in sizes:
             return ""
+        if _cache_key(self._copied[eml_index]) in self.cache.done:
+            return ""  # already uploaded by an earlier try
         max_file, max_message = self.limits
         body = len((self.mail.body_html or "").encode()) + len((self.mail.body_text or "").encode())
-        total = body
-        eml_index = None
-        for index, item in enumerate(self._copied):
-            key = _cache_key(item)
-            if item.kind == "eml":
-                eml_index = index
-            elif index in sources:
-                total += _size(sources[index])
-            elif key in done:
-                total += done[key].size
-        if eml_index is None or eml_index not in sources:
-            return ""
-        eml_size = _size(sources[eml_index])
+        total = body + sum(size for index, size in sizes.items() if index != eml_index)
+        eml_size = sizes[eml_index]
         if eml_size <= max_file and total + eml_size <= max_message:
             return ""
-        del sources[eml_index]
         self._update(eml_index, status="skipped", reason="link.skipped.TOO_LARGE")
         return "link.skipped.TOO_LARGE"
 
