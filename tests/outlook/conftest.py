@@ -3,7 +3,10 @@ Outlook on the web around it (host.py)."""
 
 from __future__ import annotations
 
+import http.server
 import os
+import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserType
 
+from server.certs import ensure_dev_certificates
 from server.vendor import OFFICE_JS
 from tests.conftest import RunningSite, build_site
-from tests.outlook.host import OutlookWebHost
+from tests.outlook.host import NEW_OFFICE_CDN_HOST, OutlookWebHost
 from tests.support.processes import ServerProcess, free_port, python_module
 
 
@@ -54,9 +58,42 @@ def prod_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSite]
 OUTLOOK_BROWSER_ARGS = ["--disable-features=TrackingProtection3pcd"]
 
 
+class _NewCdnFiles(http.server.SimpleHTTPRequestHandler):
+    """Microsoft's newer office.js host: /1/<file> of the vendored package."""
+
+    def translate_path(self, path: str) -> str:
+        target = (OFFICE_JS / path.split("?")[0].removeprefix("/1/")).resolve()
+        return str(target) if target.is_relative_to(OFFICE_JS) else str(OFFICE_JS / "missing")
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")  # office.js reads some of its files with XHR
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
-def outlook_browser(browser_type: BrowserType, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
-    args = [*browser_type_launch_args.get("args", []), *OUTLOOK_BROWSER_ARGS]
+def new_office_cdn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real HTTPS server standing in for officeapis.public.onecdn.static.microsoft, which the browser resolves
+    to it (Playwright does not route the request a routed redirect leads to, so the move is followed for real)."""
+    certs = ensure_dev_certificates(tmp_path_factory.mktemp("new-cdn-certs"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NewCdnFiles)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs.cert, certs.key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def outlook_browser(browser_type: BrowserType, browser_type_launch_args: dict[str, Any],
+                    new_office_cdn: int) -> Iterator[Browser]:
+    args = [*browser_type_launch_args.get("args", []), *OUTLOOK_BROWSER_ARGS,
+            f"--host-resolver-rules=MAP {NEW_OFFICE_CDN_HOST} 127.0.0.1:{new_office_cdn}"]
     browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
     yield browser
     browser.close()

@@ -25,6 +25,10 @@ OWA_ORIGIN = "https://outlook.office.com"
 
 HOST_PAGE = f"{OWA_ORIGIN}/mail/inbox"
 OFFICE_CDN = "https://appsforoffice.microsoft.com/lib/1/hosted/"
+# Microsoft's newer CDN host for office.js (learn.microsoft.com "Understanding the Office JavaScript API",
+# updated by OfficeDev/office-js-docs-pr pull request 5882): the old address may redirect there.
+NEW_OFFICE_CDN_HOST = "officeapis.public.onecdn.static.microsoft"
+NEW_OFFICE_CDN = f"https://{NEW_OFFICE_CDN_HOST}/1/"  # answered by a local server (tests/outlook/conftest.py)
 MS_AJAX = "https://ajax.aspnetcdn.com/ajax/3.5/MicrosoftAjax.js"
 BOOT_TIMEOUT_MS = 60_000  # cold boot on a busy 2-core machine; not a performance assertion
 
@@ -49,6 +53,8 @@ class OutlookWebHost:
     site_url: str
     requests: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    # the old CDN answers every file with a redirect to the new host, as a CDN move would
+    cdn_redirect: bool = False
 
     def __post_init__(self) -> None:
         # The pane is served over https on localhost (as for sideloading), a local address for a page on
@@ -73,6 +79,10 @@ class OutlookWebHost:
 
     def _cdn(self, route: Route) -> None:
         url = route.request.url.split("?")[0]
+        if self.cdn_redirect and url.startswith(OFFICE_CDN):
+            route.fulfill(status=301, headers={"Location": NEW_OFFICE_CDN + url.removeprefix(OFFICE_CDN),
+                                               "Access-Control-Allow-Origin": "*"})
+            return
         rel = url.removeprefix(OFFICE_CDN)
         path = (OFFICE_JS / rel).resolve()
         if not path.is_relative_to(OFFICE_JS) or not path.is_file():

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, BrowserType, Frame, Page
 from mailconnector.ui.i18n import Translator
 from tests.browser.pane import ARTIFACTS
 from tests.conftest import RunningSite
-from tests.outlook.host import MS_AJAX, OFFICE_CDN, OutlookWebHost
+from tests.outlook.host import MS_AJAX, NEW_OFFICE_CDN, OFFICE_CDN, OutlookWebHost
 from tests.outlook.mails import mail
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,19 @@ def test_pane_starts_in_outlook_on_the_web_with_the_real_office_js(outlook: Outl
     assert "ContextActivationManager_getAppContextAsync" in [e["action"] for e in outlook.log()]
     assert outlook.csp_violations() == []
     assert outlook.page_errors == []
+
+
+def test_pane_starts_when_office_js_moved_to_microsofts_new_cdn_host(outlook: OutlookWebHost) -> None:
+    """The page names the long-standing address; Microsoft now serves office.js from a new host. With every
+    file of the old address redirected there, the policy lets the library and its Outlook file load."""
+    outlook.cdn_redirect = True
+    outlook.open(mail("start-moved"))
+    outlook.wait_ready()
+    assert f"{NEW_OFFICE_CDN}office.js" in outlook.requests
+    assert f"{NEW_OFFICE_CDN}outlook-web-16.01.js" in outlook.requests
+    assert outlook.ms_ajax_requested()
+    assert outlook.frame.evaluate("Office.context.mailbox.item.itemId") == "AAMk-start-moved"
+    assert outlook.csp_violations() == [] and outlook.page_errors == []
 
 
 @pytest.mark.parametrize(("platform", "host_file"), [
