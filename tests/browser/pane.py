@@ -176,6 +176,13 @@ class Flow:
         self.password(password)
         self.screen("record")
 
+    def link_suggestion(self, label: str) -> None:
+        """Pick the suggested record with that label, link from the preflight, wait for the receipt."""
+        self.page.locator("#mc-suggestions .record", has_text=label).first.click()
+        self.screen("preflight")
+        self.page.click("[data-action='link']")
+        self.screen("receipt")
+
     def storage(self) -> dict[str, Any]:
         dump: dict[str, Any] = self.page.evaluate(STORAGE_DUMP)
         dump["context_cookies"] = self.page.context.cookies()

@@ -51,10 +51,7 @@ def test_files_mails_calendar_items_and_cloud_files_are_stored_in_their_document
     message_id = f"<formats-{uuid.uuid4().hex}@example.it>"
     flow.open(json=mail(message_id))
     flow.sign_in(crm.url, "anna", "anna123")
-    page.locator("#mc-suggestions .record", has_text="Mario Rossi").first.click()
-    flow.screen("preflight")
-    page.click("[data-action='link']")
-    flow.screen("receipt")
+    flow.link_suggestion("Mario Rossi")
     assert page.locator(".verified").count() == 1  # every digest the CRM reports equals what the pane sent
 
     documents = httpx.get(f"{crm.url}/_test/documents", params={"messageid": message_id}).json()

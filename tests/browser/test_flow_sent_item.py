@@ -63,10 +63,7 @@ def test_a_just_sent_mail_linked_again_once_it_has_its_id_is_stored_once(pane: P
     flow.screen("record")
     # the pane says the date is Outlook's, not the mail's
     assert t.t("mail.date_created", when="").strip() in flow.text("#mail-meta time")
-    page.locator("#mc-suggestions .record", has_text="Mario Rossi").first.click()
-    flow.screen("preflight")
-    page.click("[data-action='link']")
-    flow.screen("receipt")
+    flow.link_suggestion("Mario Rossi")
     assert flow.text(".verified") == t.t("receipt.verified")
     [first] = stored(crm, subject)
     stand_in = first["messageid"]
@@ -84,10 +81,7 @@ def test_a_just_sent_mail_linked_again_once_it_has_its_id_is_stored_once(pane: P
     assert t.t("linked.title") in banner.inner_text() and "Mario Rossi" in banner.inner_text()
 
     # linked to the other recipient too: the stored mail is reused and takes its real id
-    page.locator("#mc-suggestions .record", has_text="John Smith").first.click()
-    flow.screen("preflight")
-    page.click("[data-action='link']")
-    flow.screen("receipt")
+    flow.link_suggestion("John Smith")
     assert flow.text(".verified") == t.t("receipt.verified")
     [after] = stored(crm, subject)
     assert (after["crmid"], after["messageid"], after["aliases"]) == (first["crmid"], real_id, stand_in)
