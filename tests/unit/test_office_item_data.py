@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from mailconnector.office.errors import InternalError
+from mailconnector.office.headers import parse_headers
 from mailconnector.office.item_data import (
     DecodedContent,
     Theme,
@@ -19,7 +20,6 @@ from mailconnector.office.item_data import (
     decode_content,
     item_to_dict,
     theme_from,
-    thread_ids,
     user_dict,
 )
 
@@ -204,10 +204,16 @@ def test_thread_ids_from_the_internet_headers() -> None:
         "Received: from mx.example.org\r\n\tby mx.acme\r\nSubject: Re: Offerta\r\n"
         "In-Reply-To: <b@x>\r\nReferences: <root@x>\r\n <a@x>\r\n\t<b@x> <root@x>\r\nX-Other: <c@x>\r\n"
     )
+    def thread_ids(text: str) -> tuple[str | None, tuple[str, ...]]:
+        parsed = parse_headers(text)
+        return parsed.in_reply_to, parsed.references
+
     assert thread_ids(headers) == ("<b@x>", ("<root@x>", "<a@x>", "<b@x>"))
     # without References, In-Reply-To stands for it; a header named alike is not it; junk is ignored
     assert thread_ids("X-In-Reply-To: <z@x>\nin-reply-to: junk <a@x> (comment)\n") == ("<a@x>", ("<a@x>",))
     assert thread_ids("Subject: hi\r\n") == (None, ())
+    # the first of two counts
+    assert thread_ids("In-Reply-To: <one@x>\nIn-Reply-To: <two@x>\n") == ("<one@x>", ("<one@x>",))
     fields = item_to_dict(SimpleNamespace(subject="Re: x", conversationId="conv-1"))
     snapshot = build_snapshot(fields, headers=headers)
     assert snapshot.in_reply_to == "<b@x>" and snapshot.thread_references == ("<root@x>", "<a@x>", "<b@x>")

@@ -12,6 +12,7 @@ Pure Python (the standard library's email package), tested under CPython.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -29,6 +30,11 @@ class MailHeaders:
     date: datetime | None
     to: tuple[dict[str, str], ...]
     cc: tuple[dict[str, str], ...]
+    in_reply_to: str | None = None  # the Message-ID it answers
+    references: tuple[str, ...] = ()  # the thread's Message-IDs, oldest first
+
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
 def _addresses(headers: list[object]) -> tuple[dict[str, str], ...]:
@@ -74,11 +80,23 @@ def _fetch(message: Message, name: str) -> list[object]:
     return found
 
 
+def _message_ids(message: Message, name: str) -> list[str]:
+    """The `<id>`s of the first header called `name` (RFC 5322 3.6.4), read raw: anything else in it is ignored."""
+    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), "")
+    return _MESSAGE_ID.findall(str(raw))
+
+
 def parse_headers(text: str) -> MailHeaders:
+    """The internet headers as Outlook hands them over (`getAllInternetHeadersAsync`). Without References,
+    In-Reply-To stands for the thread."""
     message = HeaderParser(policy=policy.default).parsestr(text, headersonly=True)
     dates = _fetch(message, "Date")
+    replied = _message_ids(message, "In-Reply-To")
+    references = _message_ids(message, "References") or replied
     return MailHeaders(
         date=_date(dates[0]) if dates else None,
         to=_addresses(_fetch(message, "To")),
         cc=_addresses(_fetch(message, "Cc")),
+        in_reply_to=replied[-1] if replied else None,
+        references=tuple(dict.fromkeys(references)),
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,25 +115,6 @@ def item_to_dict(item: object) -> dict[str, Any]:
     }
 
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
-
-
-def thread_ids(headers: str) -> tuple[str | None, tuple[str, ...]]:
-    """In-Reply-To and References (RFC 5322 3.6.4) from the internet headers as Outlook hands them
-    over (`getAllInternetHeadersAsync`): (the Message-ID it answers, the thread's ids oldest first).
-    Without References, In-Reply-To stands for it; anything that is not a `<id>` is ignored."""
-    found: dict[str, list[str]] = {"in-reply-to": [], "references": []}
-    for line in _FOLD.sub(" ", headers).splitlines():
-        name, colon, value = line.partition(":")
-        key = name.strip().lower()
-        if colon and key in found and not found[key]:  # the first occurrence counts
-            found[key] = _MESSAGE_ID.findall(value)
-    replied = found["in-reply-to"]
-    references = found["references"] or replied
-    return (replied[-1] if replied else None), tuple(dict.fromkeys(references))
-
-
 def user_dict(profile: object) -> dict[str, str] | None:
     if nothing(profile):
         return None
@@ -162,7 +142,6 @@ def build_snapshot(
     `headers`: the internet headers when the host gave them (getAllInternetHeadersAsync). They tell the mail's
     thread; their Date wins over dateTimeCreated, and their To/Cc over the host's lists, which Outlook
     truncates (20 recipients on the web and in new Outlook)."""
-    in_reply_to, references = thread_ids(headers) if headers else (None, ())
     parsed = parse_headers(headers) if headers else None
     to, cc = fields["to"], fields["cc"]
     if parsed is not None and len(parsed.to) >= len(to) and len(parsed.cc) >= len(cc):
@@ -179,8 +158,8 @@ def build_snapshot(
         date_source="header" if header_date else "created",
         internet_message_id=fields["internet_message_id"],
         conversation_id=fields["conversation_id"],
-        in_reply_to=in_reply_to,
-        references=references,
+        in_reply_to=parsed.in_reply_to if parsed is not None else None,
+        references=parsed.references if parsed is not None else (),
         body_html=body_html,
         body_text=body_text,
         attachments=tuple(AttachmentInfo(**a) for a in fields["attachments"]),
