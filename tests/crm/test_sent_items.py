@@ -12,11 +12,13 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from server.crm import db
 from tests.conftest import RunningCrm
 from tests.crm.support import Session, attachment, inspect, login, mail, new_messageid
 
@@ -176,3 +178,20 @@ def test_a_bad_fingerprint_or_date_is_refused(anna: Session, params: dict[str, s
     bad = anna.error("mclink", 400, target="4x3", attachments=[],
                      message=mail(stand_in(), "Bad", fingerprint="XYZ"))
     assert bad["code"] == "INVALID_REQUEST" and "fingerprint" in bad["message"]
+
+
+def test_a_database_from_before_gets_the_new_tables_on_start(tmp_path: Path) -> None:
+    """An installed CRM (the demo's var/crm.sqlite3) from before B.12 is brought up to date when it starts."""
+    path = tmp_path / "crm.sqlite3"
+    assert db.ensure_database(path) is True
+    conn = db.connect(path)
+    with db.write_tx(conn):
+        conn.execute("DROP TABLE message_fingerprints")
+        conn.execute("DROP TABLE message_aliases")
+    conn.close()
+    assert db.ensure_database(path) is False  # not created again: upgraded
+    conn = db.connect(path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert {"message_fingerprints", "message_aliases"} <= tables
+
