@@ -354,6 +354,10 @@ def _make_cached(
         if not report.get("pyscriptCompiled"):
             log.warning("snapshot: PyScript's package was not compiled ahead: %s", report.get("pyscriptCompileError"))
             print("build: warning: PyScript's package not compiled ahead (the pane compiles it on every start)")
+        deps = report.get("pyscriptDependencies") or {}
+        if not deps.get("sources"):
+            log.warning("snapshot: PyScript's package sources not found in its stdlib export: %s", deps)
+            print("build: warning: PyScript's standard-library imports not pre-imported (compiled on every start)")
         if report["failed"]:
             log.warning("snapshot: modules that did not import in the browser: %s", report["failed"])
         staging = cached.with_name(cached.name + f".tmp{os.getpid()}")

@@ -24,6 +24,10 @@ for info in pkgutil.walk_packages(mailconnector.__path__, "mailconnector."):
     except Exception as exc:  # reported to the build, which decides
         failed.append([info.name, f"{type(exc).__name__}: {exc}"])
 gc.collect()
+# Every module in the heap copy, for tests and diagnostics (mailconnector_snapshot.MODULES after a restore).
+snapshot_marker = type(sys)("mailconnector_snapshot", "Present only in a Python restored from the build's snapshot.")
+snapshot_marker.MODULES = frozenset(sys.modules) | {snapshot_marker.__name__}
+sys.modules[snapshot_marker.__name__] = snapshot_marker
 json.dumps({
     "python": sys.version.split()[0],
     "pydantic": pydantic.VERSION,
@@ -33,6 +37,55 @@ json.dumps({
     "failed": failed,
 })
 `;
+
+// The standard-library modules PyScript's own `pyscript` package imports (html, base64, inspect, ...),
+// imported before the snapshot. Pyodide's standard library is a zip of sources: a module first imported
+// after the restore is compiled on every start, and PyScript imports its package on every start (measured:
+// html.entities alone took ~100 ms to compile, bench/FAST-BOOT.md). Found by reading the package's sources
+// out of core.js's `stdlib` export (the Python PyScript runs to write the package: one
+// `_path.write_text("<source>")` per file), not by running them: the package holds PyScript's JS modules
+// and cannot itself be in the snapshot. Modules of PyScript itself and MicroPython's are left out.
+// tests/browser/test_fast_boot.py fails loudly when a restored start imports one of them from the zip.
+const PYSCRIPT_DEPENDENCIES = `
+import ast, importlib
+writer = ast.parse(STDLIB)
+trees = [writer]
+for node in ast.walk(writer):
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "write_text"
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        trees.append(ast.parse(node.args[0].value))
+names = set()
+for tree in trees:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+imported, skipped = [], []
+for name in sorted(names):
+    if name.partition(".")[0] in ("pyscript", "polyscript", "_pyscript"):
+        continue
+    try:
+        importlib.import_module(name)
+        imported.append(name)
+    except ImportError:  # MicroPython's names (jsffi, uio)
+        skipped.append(name)
+{"sources": len(trees) - 1, "imported": imported, "skipped": skipped}
+`;
+
+async function importPyScriptDependencies(pyodide, stdlib) {
+  const namespace = pyodide.toPy({ STDLIB: stdlib });
+  try {
+    const found = pyodide.runPython(PYSCRIPT_DEPENDENCIES, { globals: namespace });
+    try {
+      return found.toJs({ dict_converter: Object.fromEntries });
+    } finally {
+      found.destroy();
+    }
+  } finally {
+    namespace.destroy();
+  }
+}
 
 // PyScript's own `pyscript` package, compiled ahead. PyScript writes its sources into the working
 // directory and imports them on every start, after the interpreter is restored (it cannot be in the
@@ -60,8 +113,7 @@ for root, _dirs, names in os.walk(os.path.join(HOME, "pyscript")):
 compiled
 `;
 
-async function compilePyScriptPackage(pyodide) {
-  const { stdlib } = await import(params.get("pyscript"));
+async function compilePyScriptPackage(pyodide, stdlib) {
   const namespace = pyodide.toPy({ STDLIB: stdlib, HOME });
   try {
     return pyodide.runPython(PYSCRIPT_PYC, { globals: namespace }).toJs();
@@ -106,7 +158,10 @@ async function make() {
   if (!app.ok) throw new Error(`app zip: HTTP ${app.status}`);
   // Where PyScript's `[files] "app.zip" = "./*"` puts it: the working directory, first on sys.path.
   pyodide.unpackArchive(await app.arrayBuffer(), "zip", { extractDir: HOME });
+  const { stdlib } = await import(params.get("pyscript"));
+  const pyscriptDependencies = await importPyScriptDependencies(pyodide, stdlib);
   const report = JSON.parse(pyodide.runPython(IMPORTS));
+  report.pyscriptDependencies = pyscriptDependencies;
   report.loadedPackages = Object.keys(pyodide.loadedPackages).sort();
   report.table = { ...table, engine };
 
@@ -121,7 +176,7 @@ async function make() {
   }
   // After the snapshot: nothing of this is in the heap copy, only in the files bundle.
   try {
-    report.pyscriptCompiled = await compilePyScriptPackage(pyodide);
+    report.pyscriptCompiled = await compilePyScriptPackage(pyodide, stdlib);
   } catch (error) {
     report.pyscriptCompiled = [];
     report.pyscriptCompileError = String(error?.stack ?? error);

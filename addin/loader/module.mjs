@@ -169,8 +169,13 @@ export function unpackFiles(bytes) {
 }
 
 export function writeFiles(FS, entries) {
+  const made = new Set(); // ~270 files in ~60 folders: each folder's path is walked once
   for (const [path, data] of entries) {
-    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    const folder = path.slice(0, path.lastIndexOf("/"));
+    if (!made.has(folder)) {
+      FS.mkdirTree(folder);
+      made.add(folder);
+    }
     FS.writeFile(path, data, { canOwn: true });
   }
 }

@@ -273,3 +273,47 @@ def test_pyscripts_own_package_is_compiled_ahead_for_the_sources_pyscript_writes
         "PyScript's package was not compiled ahead for the sources this PyScript writes "
         f"(addin/loader/make-snapshot.mjs, PYSCRIPT_PYC): {stale}"
     )
+
+
+PYSCRIPT_STDLIB_IMPORTS = """
+import ast, os, sys
+
+async def main():
+    import mailconnector_snapshot  # present only in a Python restored from the build's snapshot
+    in_snapshot = mailconnector_snapshot.MODULES
+    package = os.path.dirname(sys.modules["pyscript"].__file__)
+    names = set()
+    for file in sorted(os.listdir(package)):
+        if file.endswith(".py"):
+            with open(os.path.join(package, file), encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module)
+    own = ("pyscript", "polyscript", "_pyscript")
+    used = sorted(n for n in names if n.partition(".")[0] not in own and n in sys.modules)
+    zipped = os.path.dirname(os.__file__)  # Pyodide's standard library: a zip of sources
+    compiled_since = sorted(
+        name for name, module in list(sys.modules.items())
+        if name not in in_snapshot and (getattr(module, "__file__", None) or "").startswith(zipped)
+    )
+    return {"used": used, "missing": [n for n in used if n not in in_snapshot], "compiled_since": compiled_since}
+"""
+
+
+def test_what_pyscripts_package_imports_is_in_the_snapshot(shared_context: BrowserContext, site: RunningSite) -> None:
+    """PyScript imports its `pyscript` package after every restore; the standard-library modules that package
+    imports come from Pyodide's zip of sources, compiled on first import (html.entities alone took ~100 ms),
+    so the build imports them before the snapshot. The build finds them by reading the package's sources in
+    PyScript's `stdlib` export: if the vendored PyScript changes how it writes them, this fails loudly."""
+    found, seen = run_in_fresh_harness(shared_context, site, PYSCRIPT_STDLIB_IMPORTS)
+    assert "mc:snapshot-restored" in seen
+    assert {"html", "inspect", "base64", "json"} <= set(found["used"]), found  # type: ignore[arg-type]
+    assert found["missing"] == [], (
+        "PyScript's package imports standard-library modules the snapshot did not pre-import "
+        f"(addin/loader/make-snapshot.mjs, PYSCRIPT_DEPENDENCIES): {found}"
+    )
+    # Nothing the start (PyScript, the harness page, this code) imported was compiled from the zip.
+    assert found["compiled_since"] == [], found
