@@ -15,9 +15,11 @@ from bench.boot import TARGETS
 from bench.chromium import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
-# SPEC §7 boot targets (milliseconds).
+# SPEC §7 boot targets (milliseconds): the pane through PyScript accepts input within 850 ms warm (stretch
+# 750 ms) and 1.6 s cold.
 TARGET_FRAME_MS = 200
-TARGET_READY_MS = {"warm": 1500, "cold": 4000}
+TARGET_READY_MS = {"warm": 850, "cold": 1600}
+STRETCH_READY_MS = {"warm": 750}
 METRICS = (
     ("first_paint", "frame painted (first paint)", "ms"),
     ("ready", "accepts input / Python ready", "ms"),
@@ -152,10 +154,12 @@ def to_markdown(results: dict[str, Any]) -> str:
         frame, ready = pane.get("first_paint"), pane.get("ready")
         if frame is not None and ready is not None:
             limit = TARGET_READY_MS[mode]
+            stretch = STRETCH_READY_MS.get(mode)
+            stretched = f"; stretch ≤ {stretch:,} ms: {'met' if ready <= stretch else 'not met'}" if stretch else ""
             lines += [
                 f"SPEC §7 ({mode}): frame painted {_fmt(frame, 'ms')} (target < {TARGET_FRAME_MS} ms: "
                 f"{'met' if frame < TARGET_FRAME_MS else 'NOT met'}); accepts input {_fmt(ready, 'ms')} "
-                f"(target ≤ {limit:,} ms: {'met' if ready <= limit else 'NOT met'}).",
+                f"(target ≤ {limit:,} ms: {'met' if ready <= limit else 'NOT met'}{stretched}).",
                 "",
             ]
         webkit_pane = med.get("webkit_pane", {})

@@ -198,7 +198,10 @@ async function restore(options) {
 async function plainBoot(options) {
   // The same table as a restore would have (nothing here depends on it; one layout wherever the loader runs).
   const factory = tableIdentityFactory(createPyodideModule, { correct: tableIdentity === "corrected" });
-  const pyodide = await loadPlainPyodide({ ...options, indexURL, packages: BUILD.packages, createPyodideModule: factory });
+  const pyodide = await loadPlainPyodide({ ...options, indexURL, packages: [], createPyodideModule: factory });
+  performance.mark("mc:plain-python");
+  await pyodide.loadPackage(BUILD.packages, { messageCallback: () => {} });
+  performance.mark("mc:plain-packages");
   // Only the app: the packages were just installed from their wheels.
   writeFiles(pyodide.FS, unpackFiles(await files).filter(([path]) => path.startsWith(`${BUILD.home}/`)));
   return pyodide;
