@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from bench import boot, flows, report
@@ -72,7 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         flow_results = None
         if set(scenarios) & {"search", "pinned", "link"}:
             sizes = tuple(int(x) for x in args.link_sizes.split(",") if x.strip())
+            before = None
+            if args.compare:
+                # The earlier build's flows first, then this build's: one run, the same machine load.
+                earlier = SimpleNamespace(url=site.compare_url, root=Path(args.compare).resolve())
+                progress(f"flows of the --compare build {args.compare}")
+                before = flows.run_flows(earlier, scenarios, args.runs, args.link_runs, sizes, progress)
+                before["root"] = args.compare
+                progress("flows of this build")
             flow_results = flows.run_flows(site, scenarios, args.runs, args.link_runs, sizes, progress)
+            if before is not None:
+                flow_results["before"] = before
         if "crm" in scenarios:
             from bench import crm
 

@@ -42,6 +42,38 @@ LINK_TIMEOUT_S = 600
 CRM_LIMITS = ("--max-file-bytes", str(512 * 1024 * 1024), "--max-message-bytes", str(1536 * 1024 * 1024))
 LONG_TASKS = """({ start, end }) => window.__mcLongTasks
   .filter((t) => t.start + t.duration >= start && t.start <= end).map((t) => t.duration)"""
+# Whose is each long task: the simulated host's (its scripts, from office-sim.js, took most of the task's
+# script time, by the Long Animation Frames API's attribution) or the pane's (everything else).
+LONG_TASK_OWNERS = """({ start, end }) => window.__mcLongTasks
+  .filter((t) => t.start + t.duration >= start && t.start <= end).map((t) => {
+    let host = 0, pane = 0;
+    for (const frame of window.__mcFrames) {
+      for (const s of frame.scripts) {
+        const overlap = Math.min(s.end, t.start + t.duration) - Math.max(s.start, t.start);
+        if (overlap <= 0) continue;
+        if (s.source.includes("office-sim")) host += overlap; else pane += overlap;
+      }
+    }
+    return { duration: t.duration, owner: host > pane ? "host" : "pane" };
+  })"""
+# How long the simulated host took to answer the pane's calls (office-sim.js measures each call).
+HOST_SPANS = """({ start, end }) => performance.getEntriesByType("measure")
+  .filter((m) => m.name.startsWith("officesim:") && m.startTime >= start && m.startTime <= end)
+  .map((m) => ({ name: m.name.slice(10), start: m.startTime, end: m.startTime + m.duration }))"""
+# The host's part alone: the same Office calls the pane makes for a link (each attachment, then the whole
+# .eml), each answer dropped as soon as it arrives, with nothing done with it.
+HOST_ONLY = """() => {
+  const run = (window.__mcHostOnly = { done: false, ms: null, error: null });
+  const item = Office.context.mailbox.item;
+  const call = (method, ...args) => new Promise((resolve, reject) => item[method](...args, (result) =>
+    result.status === "succeeded" ? resolve(result.value) : reject(new Error(result.error.message))));
+  const start = performance.now();
+  (async () => {
+    for (const attachment of item.attachments) await call("getAttachmentContentAsync", attachment.id);
+    await call("getAsFileAsync");
+  })().then(() => { run.ms = performance.now() - start; run.done = true; },
+            (error) => { run.error = String(error); run.done = true; });
+}"""
 
 FETCH_LOG = """
 (() => {
@@ -53,6 +85,18 @@ FETCH_LOG = """
       for (const e of list.getEntries()) longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: "longtask", buffered: true });
   } catch (error) { /* no Long Tasks API: nothing recorded */ }
+  // Long Animation Frames with their scripts, to tell the simulated host's long tasks from the pane's.
+  const frames = [];
+  Object.defineProperty(window, "__mcFrames", { value: frames });
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.blockingDuration) continue;
+        frames.push({ start: e.startTime, scripts: e.scripts.map((s) => ({
+          start: s.startTime, end: s.startTime + s.duration, source: s.sourceURL || s.invoker || "" })) });
+      }
+    }).observe({ type: "long-animation-frame", buffered: true });
+  } catch (error) { /* no Long Animation Frames API: every long task counts as the pane's */ }
   const original = window.fetch;
   const log = [];
   Object.defineProperty(window, "__mcFetchLog", { value: log });
@@ -425,30 +469,66 @@ def run_link(
                 files.append(
                     {"url": f"{site.url}/dev/fixtures/{name}", "name": "message.eml", "type": "message/rfc822"}
                 )
-            tasks = page.evaluate(LONG_TASKS, {"start": run["click"], "end": run["receipt"]})
+            window = {"start": run["click"], "end": run["receipt"]}
+            tasks = page.evaluate(LONG_TASK_OWNERS, window)
+            host_spans = page.evaluate(HOST_SPANS, window)
             baseline = page.evaluate(PLAIN_UPLOAD, {"crm": crm.url, "files": files})
+            host_only = host_alone(page, profile)
+            pane_ms = run["receipt"] - run["click"]
+            host_ms = span(host_spans) or 0.0
+            rss_growth = rss_peak - rss_before
             sample = {
                 "size_mb": size_mb,
-                "pane_ms": run["receipt"] - run["click"],
+                "pane_ms": pane_ms,
                 "baseline_ms": baseline,
+                # the simulated host answering the pane's calls (Outlook's own work, not the pane's)
+                "host_ms": host_ms,
+                "host_calls": [{"name": h["name"], "ms": h["end"] - h["start"]} for h in host_spans],
+                "pane_without_host_ms": pane_ms - host_ms,
                 "uploads": sum(1 for c in calls if c["op"] == "mcupload"),
                 "files_uploaded": len(starts),
                 "eml_uploaded": len(files) == 2,
-                "rss_growth_bytes": rss_peak - rss_before,
+                "rss_growth_bytes": rss_growth,
+                "host_only_ms": host_only["ms"],
+                "host_only_rss_growth_bytes": host_only["rss_growth_bytes"],
+                "pane_rss_growth_bytes": rss_growth - host_only["rss_growth_bytes"],
                 "js_heap_peak_bytes": heap_peak,
                 "largest_attachment_bytes": size_mb * MB,
                 # 0 when no task went over 50 ms (the Long Tasks API's threshold)
-                "longest_task_ms": max(tasks, default=0.0),
+                "longest_task_ms": max((t["duration"] for t in tasks), default=0.0),
+                "longest_pane_task_ms": max((t["duration"] for t in tasks if t["owner"] == "pane"), default=0.0),
+                "longest_host_task_ms": max((t["duration"] for t in tasks if t["owner"] == "host"), default=0.0),
                 "long_tasks": len(tasks),
+                "long_tasks_by_owner": tasks,
             }
             samples.append(sample)
             progress(
-                f"link {size_mb} MB {i + 1}/{runs}: {sample['pane_ms']:.0f} ms (fetch upload {baseline:.0f} ms), "
-                f"renderer +{sample['rss_growth_bytes'] / 1e6:.0f} MB, "
-                f"longest task {sample['longest_task_ms']:.0f} ms ({len(tasks)} over 50 ms)"
+                f"link {size_mb} MB {i + 1}/{runs}: {pane_ms:.0f} ms, of which host {host_ms:.0f} ms "
+                f"(fetch upload {baseline:.0f} ms), renderer +{rss_growth / 1e6:.0f} MB "
+                f"(host alone +{host_only['rss_growth_bytes'] / 1e6:.0f} MB in {host_only['ms']:.0f} ms), "
+                f"longest task {sample['longest_task_ms']:.0f} ms ({len(tasks)} over 50 ms; the pane's longest "
+                f"{sample['longest_pane_task_ms']:.0f} ms)"
             )
             (fixtures / name).unlink()
     return samples
+
+
+def host_alone(page: Page, profile: Path) -> dict[str, Any]:
+    """The simulated host's share of a link, measured alone in the same page: its answers to the pane's
+    Office calls for the selected mail (time, and the renderer's resident memory growth)."""
+    page.wait_for_timeout(500)  # the pane settles on its receipt
+    rss_before = rss_peak = renderer_rss(profile)
+    page.evaluate(HOST_ONLY)
+    deadline = time.monotonic() + LINK_TIMEOUT_S
+    while not page.evaluate("window.__mcHostOnly.done"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the host's calls did not answer within {LINK_TIMEOUT_S} s")
+        rss_peak = max(rss_peak, renderer_rss(profile))
+        page.wait_for_timeout(100)
+    result = page.evaluate("window.__mcHostOnly")
+    if result["error"]:
+        raise RuntimeError(f"bench: the host's calls alone failed: {result['error']}")
+    return {"ms": result["ms"], "rss_growth_bytes": rss_peak - rss_before}
 
 
 def run_flows(

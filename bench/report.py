@@ -177,7 +177,12 @@ def to_markdown(results: dict[str, Any]) -> str:
             phases = _phases(data["samples"].get(key, []))
             if phases:
                 lines += [f"{titles.get(key, key)}, boot phases ({mode}, medians, ms after navigation): {phases}", ""]
-    lines += _flows_markdown(results.get("flows") or {})
+    flows = results.get("flows") or {}
+    if before := flows.get("before"):
+        lines += [f"# Before: {before.get('root', 'the --compare build')} (same run, measured first)", ""]
+        lines += _flows_markdown(before)
+        lines += ["# After: this build", ""]
+    lines += _flows_markdown(flows)
     errors = [
         f"{mode}/{key}: {err}"
         for mode, data in results["boot"].items()
@@ -248,26 +253,43 @@ def _flows_markdown(flows: dict[str, Any]) -> list[str]:
         lines += [
             "## Link (warm): click → receipt shown",
             "",
-            "| attachment | pane | upload of the same bytes with plain `fetch` | ratio | renderer memory growth "
-            "| ÷ attachment | JS heap peak | longest main-thread task (0: none over 50 ms) |",
-            "|---|---|---|---|---|---|---|---|",
+            "The simulated Outlook host runs in the pane's own page: the time it takes to answer the pane's "
+            "calls (`officesim:*` measures) and the memory of building its answers (measured alone in the same "
+            "page after each link: the same calls, answers dropped) are Outlook's, shown apart from the pane's.",
+            "",
+            "| attachment | pane | of which the host answering | pane without the host | upload of the same "
+            "bytes with plain `fetch` | ratio | ratio without the host | renderer memory growth ÷ attachment "
+            "| the host alone ÷ attachment | the pane's (growth − host alone) ÷ attachment | JS heap peak "
+            "| longest main-thread task: the pane's / the host's (0: none over 50 ms) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for size in sorted({r["size_mb"] for r in link}):
             rows = [r for r in link if r["size_mb"] == size]
             pane, base, growth = _med(rows, "pane_ms"), _med(rows, "baseline_ms"), _med(rows, "rss_growth_bytes")
+            alone = _med(rows, "pane_without_host_ms")
+            mb = size * 1024 * 1024
+            pane_task = max(r.get("longest_pane_task_ms", r.get("longest_task_ms", 0.0)) for r in rows)
+            host_task = max(r.get("longest_host_task_ms", 0.0) for r in rows)
             lines.append(
-                f"| {size} MB | {_fmt(pane, 'ms')} | {_fmt(base, 'ms')} | {_ratio(pane, base)} | "
-                f"{_fmt(growth, 'bytes')} | {_ratio(growth, size * 1024 * 1024)} | "
+                f"| {size} MB | {_fmt(pane, 'ms')} | {_fmt(_med(rows, 'host_ms'), 'ms')} | {_fmt(alone, 'ms')} | "
+                f"{_fmt(base, 'ms')} | {_ratio(pane, base)} | {_ratio(alone, base)} | "
+                f"{_ratio(growth, mb)} | {_ratio(_med(rows, 'host_only_rss_growth_bytes'), mb)} | "
+                f"{_ratio(_med(rows, 'pane_rss_growth_bytes'), mb)} | "
                 f"{_fmt(_med(rows, 'js_heap_peak_bytes'), 'bytes')} | "
-                f"{_fmt(max(r.get('longest_task_ms', 0.0) for r in rows), 'ms')} |"
+                f"{_fmt(pane_task, 'ms')} / {_fmt(host_task, 'ms')} |"
             )
         big = [r for r in link if r["size_mb"] == max(r["size_mb"] for r in link)]
+        big_mb = big[0]["largest_attachment_bytes"]
+        pane_tasks = max(r.get("longest_pane_task_ms", r.get("longest_task_ms", 0.0)) for r in big)
         lines += [
             "",
-            f"SPEC §7 ({big[0]['size_mb']} MB): stored within 1.5× of plain fetch: "
-            f"{_verdict(_med(big, 'pane_ms'), _med(big, 'baseline_ms'), 1.5)}; memory below 3× the largest "
-            f"attachment: {_verdict(_med(big, 'rss_growth_bytes'), big[0]['largest_attachment_bytes'], 3)} "
-            "(renderer resident memory growth during the link, sampled every 100 ms).",
+            f"Issue #13 ({big[0]['size_mb']} MB): stored within 1.5× of plain fetch: "
+            f"{_verdict(_med(big, 'pane_ms'), _med(big, 'baseline_ms'), 1.5)} with the host's time, "
+            f"{_verdict(_med(big, 'pane_without_host_ms'), _med(big, 'baseline_ms'), 1.5)} without it; memory "
+            f"growth within 2× the attachment: {_verdict(_med(big, 'rss_growth_bytes'), big_mb, 2)} with the "
+            f"host's strings, {_verdict(_med(big, 'pane_rss_growth_bytes'), big_mb, 2)} for the pane's own; the "
+            f"pane's longest main-thread task within 50 ms: {'met' if pane_tasks <= 50 else 'NOT met'} "
+            "(renderer resident memory sampled every 100 ms).",
             "",
         ]
     if crm := flows.get("crm_side"):

@@ -103,6 +103,10 @@ def test_bench_command_measures_search_pinned_switch_link_and_the_crm(tmp_path: 
     (link,) = flows["link"]
     assert link["size_mb"] == 1 and link["pane_ms"] > 0 and link["baseline_ms"] > 0
     assert link["uploads"] >= 2  # the attachment and the .eml, in parts
+    # the simulated host's part is measured apart: its answers during the link, and its calls alone
+    assert {c["name"] for c in link["host_calls"]} == {"getAttachmentContentAsync", "getAsFileAsync"}
+    assert 0 < link["host_ms"] < link["pane_ms"] and link["host_only_ms"] > 0
+    assert link["pane_without_host_ms"] == link["pane_ms"] - link["host_ms"]
     crm = flows["crm_side"]
     assert crm["search"]["contacts"] > 500
     assert crm["links"]["links"] == crm["links"]["users"] * 5
