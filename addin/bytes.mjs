@@ -22,7 +22,7 @@
  */
 
 const SLICE_BYTES = 192 * 1024; // decoded per task (a multiple of 3): well under 1 ms to decode and to hash
-const FOLD_PARTS = 8; // Blob parts gathered into one Blob at a time (1.5 MB of copies waiting at most)
+const STAGING_BYTES = 8 * SLICE_BYTES + 3; // decoded bytes gathered into one Blob part (1.5 MB)
 
 // ---------------------------------------------------------------------------------- yielding
 
@@ -92,32 +92,56 @@ export class Held {
   }
 }
 
-/** Collects decoded pieces into one Blob and hashes them on the way. */
+/**
+ * Collects decoded bytes into one Blob and hashes them on the way. The decoders write straight into
+ * its staging buffer (`room()`, then `commit(n)`), which becomes a Blob part when full: the bytes are
+ * copied once, into the Blob, and the page makes no garbage per slice.
+ */
 class Sink {
   constructor(hash) {
     this.hash = hash;
     this.parts = [];
-    this.pending = [];
+    this.staging = new Uint8Array(STAGING_BYTES);
+    this.filled = 0;
   }
 
   static async open() {
     return new Sink(await sha256());
   }
 
-  add(bytes) {
-    this.hash.update(bytes);
-    this.pending.push(bytes.slice()); // a copy: the decoder reuses its buffer
-    if (this.pending.length >= FOLD_PARTS) this.fold();
+  /** Where the next slice goes: at least SLICE_BYTES + 3 bytes. */
+  room() {
+    return this.staging.subarray(this.filled);
   }
 
-  fold() {
-    // The Blob takes the bytes over; the pieces can go (the page's heap stays small).
-    if (this.pending.length) this.parts.push(new Blob(this.pending));
-    this.pending = [];
+  /** The first `written` bytes of `room()` are decoded: hash them, keep them. */
+  commit(written) {
+    if (!written) return;
+    this.hash.update(this.staging.subarray(this.filled, this.filled + written));
+    this.filled += written;
+    if (this.staging.length - this.filled < SLICE_BYTES + 3) this.flush();
+  }
+
+  /** Bytes from elsewhere (the portable decoder, the text encoder, a buffer): copied in. */
+  add(bytes) {
+    for (let offset = 0; offset < bytes.length; ) {
+      const room = this.room();
+      const take = Math.min(room.length, bytes.length - offset);
+      room.set(bytes.subarray(offset, offset + take));
+      this.commit(take);
+      offset += take;
+    }
+  }
+
+  flush() {
+    // new Blob copies the bytes: the staging buffer is free again at once
+    if (this.filled) this.parts.push(new Blob([this.staging.subarray(0, this.filled)]));
+    this.filled = 0;
   }
 
   done() {
-    this.fold();
+    this.flush();
+    this.staging = null;
     return new Held(new Blob(this.parts), this.hash.hex());
   }
 }
@@ -133,22 +157,22 @@ const WHITESPACE = /[\t\n\f\r ]+/g;
 export async function fromBase64(container, key, options = {}) {
   const text = String(container[key] ?? "");
   const sink = await Sink.open();
-  const buffer = new Uint8Array(SLICE_BYTES + 3);
   const sliceChars = (SLICE_BYTES / 3) * 4;
   if (nativeBase64 && !options.portable) {
     let position = 0;
     while (position < text.length) {
       const end = Math.min(text.length, position + sliceChars);
       // Whitespace is skipped; a group of four characters cut by the slice waits for the next one.
-      const { read, written } = buffer.setFromBase64(text.slice(position, end), {
+      const { read, written } = sink.room().setFromBase64(text.slice(position, end), {
         lastChunkHandling: end === text.length ? "loose" : "stop-before-partial",
       });
       if (read === 0) throw new SyntaxError("The content is not base64 (it ends in the middle of a group).");
-      if (written) sink.add(buffer.subarray(0, written));
+      sink.commit(written);
       position += read;
       await yieldToBrowser();
     }
   } else {
+    const buffer = new Uint8Array(SLICE_BYTES + 3);
     let carry = "";
     for (let position = 0; position < text.length; position += sliceChars) {
       let piece = carry + text.slice(position, position + sliceChars).replace(WHITESPACE, "");
@@ -181,7 +205,11 @@ export async function fromText(container, key) {
     let end = Math.min(text.length, position + step);
     const code = text.charCodeAt(end - 1);
     if (end < text.length && code >= 0xd800 && code <= 0xdbff) end -= 1; // never split a surrogate pair
-    sink.add(encoder.encode(text.slice(position, end)));
+    // at most 3 UTF-8 bytes per UTF-16 unit: the slice always fits in the room left
+    const piece = text.slice(position, end);
+    const { read, written } = encoder.encodeInto(piece, sink.room());
+    if (read !== piece.length) throw new Error("bytes.mjs: a slice of text did not fit its buffer");
+    sink.commit(written);
     position = end;
     await yieldToBrowser();
   }

@@ -16,13 +16,17 @@ from tests.support.browser import PyodideHarness
 pytestmark = pytest.mark.browser
 
 SLICE = 192 * 1024  # bytes.mjs decodes this much per task: sizes around it cross slice boundaries
+PART = 8 * SLICE  # and gathers this much into one Blob part
 
 
 def pattern(size: int) -> bytes:
-    return bytes((i * 7919 + (i >> 8)) & 0xFF for i in range(size))
+    block = bytes((i * 7919 + (i >> 8)) & 0xFF for i in range(min(size, 65_521)))  # a prime-sized block
+    return (block * (size // 65_521 + 1))[:size]
 
 
-@pytest.mark.parametrize("size", [0, 1, 2, 3, 64, SLICE - 1, SLICE, SLICE + 1, 2 * SLICE + 5])
+@pytest.mark.parametrize(
+    "size", [0, 1, 2, 3, 64, SLICE - 1, SLICE, SLICE + 1, 2 * SLICE + 5, PART - 1, PART, PART + 1, 2 * PART + 7]
+)
 def test_base64_decoded_and_hashed_in_slices(harness: PyodideHarness, size: int) -> None:
     data = pattern(size)
     text = base64.b64encode(data).decode()
@@ -47,7 +51,7 @@ def test_base64_decoded_and_hashed_in_slices(harness: PyodideHarness, size: int)
 
 
 def test_text_and_bad_base64(harness: PyodideHarness) -> None:
-    text = "Oggetto: è così 😀\r\n" * 40_000  # ~1 MB of UTF-8 with a surrogate pair per line
+    text = "Oggetto: è così 😀\r\n" * 80_000  # ~1.9 MB of UTF-8 (two Blob parts), a surrogate pair per line
     result = harness.page.evaluate(
         """async (text) => {
           const held = await MailConnectorBytes.fromText({ content: text }, "content");
