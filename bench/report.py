@@ -289,7 +289,7 @@ def _flows_markdown(flows: dict[str, Any]) -> list[str]:
             f"growth within 2× the attachment: {_verdict(_med(big, 'rss_growth_bytes'), big_mb, 2)} with the "
             f"host's strings, {_verdict(_med(big, 'pane_rss_growth_bytes'), big_mb, 2)} for the pane's own; the "
             f"pane's longest main-thread task within 50 ms: {'met' if pane_tasks <= 50 else 'NOT met'} "
-            "(renderer resident memory sampled every 100 ms).",
+            "(renderer resident memory sampled every 20 ms).",
             "",
         ]
     if crm := flows.get("crm_side"):
