@@ -267,7 +267,8 @@ class FakeClient:
         return SearchResult(module=module.name, text=text, records=records, total=1, limit=limit)
 
     async def search(
-        self, module: LinkableModule, text: str, limit: int = 25, *, resolve_references: bool = True
+        self, module: LinkableModule, text: str, limit: int = 25, *, resolve_references: bool = True,
+        on_rows: Callable[[SearchResult], None] | None = None,
     ) -> SearchResult:
         result: SearchResult = await self._authenticated("search", module, text, limit)
         return result

@@ -13,6 +13,7 @@ from mailconnector.crm import CrmClient, vtql
 from mailconnector.crm import errors as e
 from mailconnector.models import CloudLink, LinkableModule, LinkAttachment, LinkMessage, UploadState
 from tests.client.fake_crm import (
+    BASE,
     CONTACTS,
     CONTACTS_DESCRIBE,
     LOGIN,
@@ -401,6 +402,44 @@ def test_names_of_companies_and_owners_are_asked_once_per_session() -> None:
     assert len(fake.calls("query")) == asked + 2  # later: rows and count only, the names are known
     assert len(fake.calls("describe")) == 4  # Contacts, Accounts, Users, Groups: once each
     assert plain.records[0].owner_name is None and again == first
+
+
+class HeldCount(httpx.AsyncBaseTransport):
+    """The fake CRM's answers, the `count(*)` one only once the test lets it through."""
+
+    def __init__(self, fake: FakeCrm) -> None:
+        self.inner = httpx.MockTransport(fake.handler)
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if b"count%28%2A%29" in await request.aread():
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+def test_the_hits_come_before_the_count_when_the_page_is_neither_empty_nor_full() -> None:
+    async def go(rows: list[dict[str, Any]], total: int) -> tuple[list[Any], Any]:
+        fake = search_crm(rows, total)
+        transport = HeldCount(fake)
+        early: list[Any] = []
+        async with CrmClient(BASE, transport=transport, sleep=fake.sleep) as client:
+            client.set_credentials("anna", "token-1")
+            search = asyncio.ensure_future(
+                client.search(CONTACTS_MODULE, "rossi", limit=3, resolve_references=False, on_rows=early.append)
+            )
+            for _ in range(50):  # the rows' answer is in, the count's is held
+                await asyncio.sleep(0)
+            seen = list(early)
+            transport.release.set()
+            return seen, await search
+
+    # a short page: shown at once, as results; the count then says there are more (rows hidden by the CRM)
+    (shown,), final = run(go([ROSSI, ROSSINI], 9))
+    assert (shown.state, len(shown.records)) == ("results", 2)
+    assert (final.state, final.total) == ("too_many", 9)
+    # a full page or no hits: "too many" and "none" need the count, so nothing shows before it
+    assert run(go([ROSSI, ROSSINI, ROSSI], 80))[0] == []
+    assert run(go([], 0))[0] == []
 
 
 def test_search_tells_too_many_from_none() -> None:

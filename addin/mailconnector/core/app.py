@@ -49,7 +49,7 @@ from mailconnector.core.state import (
 from mailconnector.core.unlink import UnlinkFlow
 from mailconnector.crm import errors
 from mailconnector.crm.urls import normalise_crm_url
-from mailconnector.models import LoginResult, LookupResult, MailSnapshot
+from mailconnector.models import LoginResult, LookupResult, MailSnapshot, SearchResult
 
 Listener = Callable[[AppState], None]
 SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search is sent (Enter sends at once)
@@ -610,8 +610,14 @@ class App:
         if generation != self._search_generation or module is None or client is None:
             return
         self._choice(search=replace(self.state.choice.search, status="searching"))
+
+        def rows_in(hits: SearchResult) -> None:
+            # the hits show while the count is still on its way (it can only add "too many")
+            if generation == self._search_generation:
+                self._choice(search=decisions.search_view(hits))
+
         try:
-            result = await client.search(module, text, resolve_references=False)
+            result = await client.search(module, text, resolve_references=False, on_rows=rows_in)
         except errors.CrmError as exc:
             if generation != self._search_generation:
                 return

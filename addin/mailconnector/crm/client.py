@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -227,6 +227,7 @@ class CrmClient:
         *,
         mode: vtql.SearchMode = "words",
         resolve_references: bool = True,
+        on_rows: Callable[[SearchResult], None] | None = None,
     ) -> SearchResult:
         """Records of `module` whose search fields contain the text (every word, in any field).
 
@@ -234,6 +235,9 @@ class CrmClient:
         refine" from a page that is short only because the CRM left out rows the user may not see.
         `describe` is cached, so this is one round trip. `resolve_references` adds company and owner
         names (`with_references`: one more round of queries for names not seen before in this session).
+        `on_rows` gets the hits as soon as the rows are in, when the count is still on its way and the
+        page is neither empty nor full (those wait for the count: "none" and "too many" need it); the
+        count (a whole-table scan in a CRM, often slower than a short page) can only add "too many".
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -248,11 +252,20 @@ class CrmClient:
             count_query = vtql.count(module.name, where=where)
         except vtql.VtqlError as exc:
             raise CrmProtocolError(f"search: the CRM described {module.name} oddly ({exc})") from None
-        description, rows, total = await _concurrently(
-            self._describe_or_none(module.name), self.query(rows_query), self.count(count_query)
-        )
-        display = DisplayFields.of(module, description)
-        records = tuple(summarise(module.name, row, display) for row in rows[:limit])
+        rows_asked = asyncio.ensure_future(self.query(rows_query))
+        counting = asyncio.ensure_future(self.count(count_query))
+        try:
+            description, rows = await _concurrently(self._describe_or_none(module.name), rows_asked)
+            display = DisplayFields.of(module, description)
+            records = tuple(summarise(module.name, row, display) for row in rows[:limit])
+            if on_rows is not None and 0 < len(records) < limit and not counting.done():
+                on_rows(SearchResult(module=module.name, text=text, records=records, total=len(records), limit=limit))
+            total = await counting
+        except BaseException:
+            counting.cancel()
+            if counting.done() and not counting.cancelled():
+                counting.exception()  # the rows' failure is the one reported
+            raise
         result = SearchResult(
             module=module.name, text=text, records=records, total=max(total, len(records)), limit=limit
         )
