@@ -10,6 +10,8 @@
       files.bin               the package and app sources Python reads after the restore, and PyScript's
                               own `pyscript` package compiled ahead (CHECKED_HASH .pyc, make-snapshot.mjs)
       pydantic_core.wasm      pydantic-core's extension, linked at start-up (addin/loader/module.mjs)
+      stdlib.zip, bytecode.bin  byte code for the plain boot only: Pyodide's standard-library zip with
+                              .pyc files added, and the packages' and app's .pyc (make-snapshot.mjs)
 
 and PyScript's `interpreter` is boot.mjs (server/build.py inlines the config in the page). The snapshot is
 taken in headless Chromium (the same Pyodide as the pane, 20-40 s), once per set of inputs: it is
@@ -56,6 +58,8 @@ SO_STUB_NAME = "pydantic_core.dylink.wasm"  # its dylink.0 section alone (see mo
 RECIPE_VERSION = "3"
 MAKE_TIMEOUT_S = 240
 KEEP_SNAPSHOTS = 4  # cached snapshots kept in .vendor/snapshots (newest first)
+# Byte code the plain boot uses (make-snapshot.mjs, PLAIN_BYTECODE): file name -> the maker page's upload.
+PLAIN_BYTECODE = {"stdlib.zip": "stdlib", "bytecode.bin": "bytecode"}
 
 
 class SnapshotError(Exception):
@@ -262,8 +266,12 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         snapshot_made = _make_cached(out, runtime_prefix, app_rel, so, module_js, maker_js, table_js, cached)
     report = json.loads((cached / "report.json").read_text()) if snapshot_made else {}
 
+    plain_bytecode = snapshot_made and all((cached / name).exists() for name in PLAIN_BYTECODE)
     build: dict[str, Any] = {
         "snapshot": "snapshot.bin" if snapshot_made else None,
+        # The plain boot's byte code (absent: it compiles everything from source, as Pyodide does).
+        "stdlib": "stdlib.zip" if plain_bytecode else None,
+        "bytecode": "bytecode.bin" if plain_bytecode else None,
         "files": "files.bin",
         "so": SO_NAME,
         "soStub": SO_STUB_NAME,
@@ -284,6 +292,9 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
     if snapshot_made:
         contents["snapshot.bin"] = (cached / "snapshot.bin").read_bytes()
         contents["files.bin"] = (cached / "files.bin").read_bytes()
+    if plain_bytecode:
+        for name in PLAIN_BYTECODE:
+            contents[name] = (cached / name).read_bytes()
     else:
         contents["files.bin"] = _app_only_bundle(app)
     digest = _sha256(*(name.encode() + b"\0" + data for name, data in sorted(contents.items())))
@@ -294,7 +305,7 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
         (dest / name).write_bytes(data)
         files.append(f"{folder}/{name}")
     if snapshot_made:
-        for name in ("snapshot.bin", "files.bin"):
+        for name in ("snapshot.bin", "files.bin", *(PLAIN_BYTECODE if plain_bytecode else ())):
             for ext in (".br", ".gz"):
                 shutil.copyfile(cached / (name + ext), dest / (name + ext))
     pyodide = f"{runtime_prefix}/pyodide"
@@ -368,6 +379,13 @@ def _make_cached(
                 data = sparse_snapshot(data)
             (staging / name).write_bytes(data)
             _compressed_siblings(staging / name, data)
+        if "stdlib" in results and "bytecode" in results:
+            for name, key in PLAIN_BYTECODE.items():
+                (staging / name).write_bytes(results[key])
+                _compressed_siblings(staging / name, results[key])
+        else:
+            log.warning("snapshot: no byte code for the plain boot: %s", report.get("plainBytecodeError"))
+            print("build: warning: no byte code for the plain boot (it compiles every module from source)")
         (staging / "report.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         shutil.rmtree(cached, ignore_errors=True)
         staging.rename(cached)

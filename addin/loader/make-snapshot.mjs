@@ -122,6 +122,64 @@ async function compilePyScriptPackage(pyodide, stdlib) {
   }
 }
 
+// Byte code for the plain boot, the path every failure falls back to (and the only one where an engine
+// cannot take the snapshot). It starts CPython and imports everything from source: Pyodide's standard
+// library is a zip of sources, the wheels hold sources, and each module is compiled on import, on every
+// start. Measured in WebKit (JavaScriptCore), cold: a bare loadPyodide() took 6.4 s with Pyodide's zip and
+// 3.0 s with the same zip plus byte code (bench/FAST-BOOT.md). So, for every module this build imported
+// (those the pane imports on any path): a copy of the standard-library zip with a CHECKED_HASH .pyc next to
+// each such source (zipimport prefers `name.pyc`, checks it against the source's hash and compiles the
+// source if they differ), and the .pyc files of the packages' and the app's modules, for their
+// __pycache__ folders (same check). Taken after the snapshot: nothing of it is in the heap copy.
+const PLAIN_BYTECODE = `
+import io, os, py_compile, sys, tempfile, zipfile
+CHECKED = py_compile.PycInvalidationMode.CHECKED_HASH
+ZIP = next(p for p in sys.path if p.endswith(".zip"))
+members, bytecode = set(), []
+for name, module in sorted(sys.modules.items()):
+    file = getattr(module, "__file__", None) or ""
+    if not file.endswith(".py"):
+        continue
+    if file.startswith(ZIP + "/"):
+        members.add(file[len(ZIP) + 1:])
+    elif file.startswith((SITE_PACKAGES + "/", HOME + "/")):
+        cfile = py_compile.compile(file, doraise=True, invalidation_mode=CHECKED)
+        with open(cfile, "rb") as f:
+            bytecode.append([cfile, f.read()])
+work = tempfile.mkdtemp()
+out = io.BytesIO()
+with zipfile.ZipFile(ZIP) as zin, zipfile.ZipFile(out, "w") as zout:
+    for info in zin.infolist():
+        source = zin.read(info)
+        zout.writestr(info, source)
+        if info.filename in members:
+            path = os.path.join(work, info.filename)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(source)
+            # dfile: the name zipimport itself compiles the source under (tracebacks, co_filename)
+            py_compile.compile(path, cfile=path + "c", dfile=f"{ZIP}/{info.filename}", doraise=True,
+                               invalidation_mode=CHECKED)
+            with open(path + "c", "rb") as f:
+                zout.writestr(zipfile.ZipInfo(info.filename + "c", info.date_time), f.read())
+STDLIB_ZIP = out.getvalue()
+[len(members), [path for path, _ in bytecode]]
+`;
+
+async function plainBytecode(pyodide) {
+  const namespace = pyodide.toPy({ SITE_PACKAGES, HOME });
+  try {
+    const found = pyodide.runPython(PLAIN_BYTECODE, { globals: namespace });
+    const [stdlibModules, paths] = found.toJs();
+    found.destroy();
+    const bytecode = namespace.get("bytecode").toJs().map(([path, data]) => [path, data]);
+    const stdlib = namespace.get("STDLIB_ZIP").toJs();
+    return { stdlibModules, paths, stdlib, bytecode: packFiles(bytecode) };
+  } finally {
+    namespace.destroy();
+  }
+}
+
 function collectFiles(FS, root, out = []) {
   for (const name of FS.readdir(root)) {
     if (name === "." || name === "..") continue;
@@ -184,6 +242,15 @@ async function make() {
   const files = packFiles([...collectFiles(pyodide.FS, SITE_PACKAGES), ...collectFiles(pyodide.FS, HOME)]);
   report.snapshotBytes = snapshot.byteLength;
   report.filesBytes = files.byteLength;
+  // After the files bundle was collected: the __pycache__ folders written here must not end up in it.
+  try {
+    const plain = await plainBytecode(pyodide);
+    report.plainBytecode = { stdlibModules: plain.stdlibModules, files: plain.paths.length };
+    await post("stdlib", plain.stdlib);
+    await post("bytecode", plain.bytecode);
+  } catch (error) {
+    report.plainBytecodeError = String(error?.stack ?? error);
+  }
   await post("snapshot", snapshot);
   await post("files", files);
   await post("report", JSON.stringify(report));

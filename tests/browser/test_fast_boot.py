@@ -317,3 +317,59 @@ def test_what_pyscripts_package_imports_is_in_the_snapshot(shared_context: Brows
     )
     # Nothing the start (PyScript, the harness page, this code) imported was compiled from the zip.
     assert found["compiled_since"] == [], found
+
+
+PLAIN_BYTECODE_USED = """
+import os, sys
+
+def from_source():
+    zipped = os.path.dirname(os.__file__)  # the standard library's zip: __file__ ends in .pyc when read from byte code
+    return sorted(
+        name for name, module in list(sys.modules.items())
+        if (getattr(module, "__file__", None) or "").startswith(zipped + "/") and module.__file__.endswith(".py")
+        and getattr(module.__spec__, "origin", None) != "frozen"  # CPython's own frozen modules (abc, codecs, ...)
+    )
+
+async def main():
+    started = from_source()  # what Pyodide, PyScript and the harness imported
+    import mailconnector.main, httpx  # what the pane imports (the harness does not)
+    cached = {}
+    for name in ("mailconnector.main", "mailconnector.ui.view", "pydantic.main", "httpx._client"):
+        module = sys.modules[name]
+        with open(module.__cached__, "rb") as f:
+            cached[name] = int.from_bytes(f.read(16)[4:8], "little")  # 3: checked hash, as the build wrote it
+    encodings = sys.modules["encodings"].__file__
+    return {"from_source": started, "then": from_source(), "flags": cached, "encodings": encodings}
+"""
+
+
+def test_the_plain_boot_reads_the_builds_byte_code_instead_of_compiling(
+    shared_context: BrowserContext, site: RunningSite
+) -> None:
+    """The plain boot (every failure's fallback, and WebKit's path when its tables cannot take the snapshot)
+    starts Python with the build's standard-library zip that has byte code next to the sources, and writes
+    the packages' and the app's .pyc: nothing the start imports is compiled from source."""
+    found, seen = run_in_fresh_harness(shared_context, site, PLAIN_BYTECODE_USED, "?mc-boot=plain")
+    assert {"mc:plain-boot", "mc:plain-bytecode"} <= seen and "mc:plain-stdlib-failed" not in seen
+    assert str(found["encodings"]).endswith("/encodings/__init__.pyc"), found
+    assert found["from_source"] == [] and found["then"] == [], found
+    assert found["flags"] == dict.fromkeys(found["flags"], 3), found  # type: ignore[arg-type]
+
+
+def test_the_plain_boot_starts_without_the_builds_byte_code(pane: PaneDriver, site: RunningSite) -> None:
+    """Byte code is only a speed-up: when neither file can be fetched, Python starts from Pyodide's own zip of
+    sources and the pane still becomes ready."""
+    missing = (f"{site.url}/{boot_folder(site)}/stdlib.zip", f"{site.url}/{boot_folder(site)}/bytecode.bin")
+    for url in missing:
+        pane.page.route(url, lambda route: route.fulfill(status=404, body="gone"))
+    warnings: list[str] = []
+    pane.page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    pane.open("?mc-boot=plain")
+    pane.wait_ready()
+    seen = marks(pane.page)
+    assert {"mc:plain-boot", "mc:plain-stdlib-failed"} <= seen and "mc:plain-bytecode" not in seen
+    assert any("without it" in w for w in warnings), warnings
+    assert [e["type"] for e in pane.pyscript_events()] == ["py:ready", "py:done"]
+    assert pane.page.evaluate("document.activeElement.id") == "mc-url"
+    # Pyodide's own fetch of the zip rejects before its loader awaits it: reported once, nothing else.
+    assert all("stdlib.zip" in error for error in pane.page_errors), pane.page_errors
