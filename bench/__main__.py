@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--targets must name some of {sorted(by_key)}")
     if args.compare and "before" not in wanted:
         wanted.append("before")
+    if "webkit_before_plain" in wanted and not args.compare:
+        parser.error("webkit_before_plain is the --compare build's plain boot in WebKit: give --compare")
     targets = tuple(by_key[k] for k in wanted)
     scenarios = tuple(x.strip() for x in args.scenarios.split(",") if x.strip())
     if not scenarios or set(scenarios) - {"boot", "search", "pinned", "link", "crm"}:

@@ -31,6 +31,7 @@ class Target:
     path: str
     ready_mark: str
     then_mark: str | None = None  # a later milestone, waited for and stored as `then` (ms)
+    server: str = ""  # which build serves it: "" this one, "before" the --compare build
 
 
 PANE = Target("pane", "Mail Connector pane (PyScript, snapshot interpreter)", "/index.html", "mc:ready")
@@ -52,7 +53,7 @@ MPY_WORKER = Target(
     "bench:ready",
     then_mark="bench:worker-ready",
 )
-BEFORE = Target("before", "pane, earlier build (--compare)", "/index.html", "mc:ready")  # on its own server
+BEFORE = Target("before", "pane, earlier build (--compare)", "/index.html", "mc:ready", server="before")
 # The same pages in WebKit (bench/webkit.py): keys start with "webkit_", their ratio is to WebKit's own bare.
 WEBKIT_PANE = Target("webkit_pane", "WebKit: Mail Connector pane", "/index.html", "mc:ready")
 WEBKIT_BARE = Target("webkit_bare", "WebKit: bare loadPyodide()", "/bench/bare.html", "bench:ready")
@@ -63,9 +64,14 @@ WEBKIT_UNCORRECTED = Target(
     "/index.html?mc-table=uncorrected",
     "mc:ready",
 )
-WEBKIT_TARGETS = (WEBKIT_PANE, WEBKIT_BARE, WEBKIT_PLAIN, WEBKIT_UNCORRECTED)
+WEBKIT_PLAIN_BEFORE = Target(
+    "webkit_before_plain", "WebKit: pane, plain boot, earlier build (--compare)", "/index.html?mc-boot=plain",
+    "mc:ready", server="before",
+)
+WEBKIT_TARGETS = (WEBKIT_PANE, WEBKIT_BARE, WEBKIT_PLAIN, WEBKIT_UNCORRECTED, WEBKIT_PLAIN_BEFORE)
 TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, PANE_HTTP, PANE_PLAIN, MPY_WORKER, BEFORE, *WEBKIT_TARGETS)
-DEFAULT_TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, WEBKIT_PANE, WEBKIT_BARE)
+# The plain boot is WebKit's path whenever its tables cannot take the snapshot, and every failure's fallback.
+DEFAULT_TARGETS = (PANE, PANE_OWN, BARE, BARE_IMPORTS, WEBKIT_PANE, WEBKIT_BARE, WEBKIT_PLAIN)
 
 TIMELINE_JS = """mark => {
   const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
@@ -152,7 +158,7 @@ def run_cold(
             try:
                 context = launch(pw, profile)
                 try:
-                    sample = measure_or_record(context, profile, bases.get(target.key, bases[""]), target)
+                    sample = measure_or_record(context, profile, bases[target.server], target)
                 finally:
                     context.close()
             finally:
@@ -174,10 +180,10 @@ def run_warm(
         try:
             for _ in range(primes):
                 for target in targets:
-                    measure_or_record(context, profile, bases.get(target.key, bases[""]), target, settle=True)
+                    measure_or_record(context, profile, bases[target.server], target, settle=True)
             for i in range(runs):
                 for target in targets:
-                    sample = measure_or_record(context, profile, bases.get(target.key, bases[""]), target, settle=True)
+                    sample = measure_or_record(context, profile, bases[target.server], target, settle=True)
                     samples[target.key].append(sample)
                     progress(f"warm {i + 1}/{runs} {target.key}: {_describe(sample)}")
         finally:
@@ -210,7 +216,7 @@ def run_boot(
         from bench import webkit
 
         if webkit.available():
-            for mode, samples in webkit.run_webkit(bases[""], modes, webkit_targets, runs, progress, primes).items():
+            for mode, samples in webkit.run_webkit(bases, modes, webkit_targets, runs, progress, primes).items():
                 results.setdefault(mode, {}).update(samples)
         else:
             progress("WebKit is not installed (`make setup` installs it): no WebKit rows")

@@ -69,7 +69,12 @@ def _describe(sample: dict[str, Any]) -> str:
 
 
 def run_webkit(
-    base_url: str, modes: tuple[str, ...], targets: tuple[Target, ...], runs: int, progress: Progress, primes: int = 2
+    bases: dict[str, str],
+    modes: tuple[str, ...],
+    targets: tuple[Target, ...],
+    runs: int,
+    progress: Progress,
+    primes: int = 2,
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
     with tempfile.TemporaryDirectory(prefix="mc-bench-webkit-") as tmp, webkit.webkit(Path(tmp)) as driver:
@@ -79,10 +84,10 @@ def run_webkit(
             try:
                 for _ in range(primes):
                     for target in targets:
-                        measure_once(session, base_url, target, settle=True)
+                        measure_once(session, bases[target.server], target, settle=True)
                 for i in range(runs):
                     for target in targets:
-                        sample = measure_once(session, base_url, target, settle=True)
+                        sample = measure_once(session, bases[target.server], target, settle=True)
                         warm[target.key].append(sample)
                         progress(f"webkit warm {i + 1}/{runs} {target.key}: {_describe(sample)}")
             finally:
@@ -94,7 +99,7 @@ def run_webkit(
                 for target in targets:
                     session = driver.session()
                     try:
-                        sample = measure_once(session, base_url, target, settle=False)
+                        sample = measure_once(session, bases[target.server], target, settle=False)
                     finally:
                         session.close()
                     cold[target.key].append(sample)
