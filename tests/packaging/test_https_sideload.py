@@ -18,9 +18,13 @@ import pytest
 
 from mailconnector.version import VERSION
 from server.manifest import manifest_urls, render_manifest
+from tests.conftest import build_site
 from tests.support.processes import ServerProcess, free_port, python_module
 
 EXPECTED_TYPES = {".png": "image/png", ".html": "text/html", ".css": "text/css", ".xml": "application/xml"}
+# A first build on a fresh clone takes the boot snapshot and compresses the runtime (over a minute, several on a
+# busy machine): a hang guard for this module's setup, not a performance bound.
+pytestmark = pytest.mark.timeout(900)
 
 
 @dataclass
@@ -35,6 +39,9 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpsServ
     tmp = tmp_path_factory.mktemp("https")
     cert_dir = tmp / "certs"
     port = free_port()
+    # The same build once beforehand, to completion: the server's own build then finds the snapshot and the
+    # compressed files in the build cache, and its start is not a race against a cold build.
+    build_site(tmp / "warm-up", dev=False, base_url=f"https://localhost:{port}/")
     proc = ServerProcess(
         python_module(
             "server", "serve", "--https", "--port", str(port), "--cert-dir", str(cert_dir),
