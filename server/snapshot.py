@@ -292,11 +292,11 @@ def add_fast_boot(out: Path, runtime_prefix: str, app_rel: str, files: list[str]
     if snapshot_made:
         contents["snapshot.bin"] = (cached / "snapshot.bin").read_bytes()
         contents["files.bin"] = (cached / "files.bin").read_bytes()
+    else:
+        contents["files.bin"] = _app_only_bundle(app)
     if plain_bytecode:
         for name in PLAIN_BYTECODE:
             contents[name] = (cached / name).read_bytes()
-    else:
-        contents["files.bin"] = _app_only_bundle(app)
     digest = _sha256(*(name.encode() + b"\0" + data for name, data in sorted(contents.items())))
     folder = f"runtime/{digest[:12]}/boot"
     dest = out / folder
