@@ -20,6 +20,8 @@ from types import TracebackType
 
 import httpx
 
+from tests.support.processes import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -124,12 +126,6 @@ class BenchSite:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         for proc in self._procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+            stop_process(proc)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

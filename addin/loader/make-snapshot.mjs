@@ -172,7 +172,7 @@ async function plainBytecode(pyodide) {
     const found = pyodide.runPython(PLAIN_BYTECODE, { globals: namespace });
     const [stdlibModules, paths] = found.toJs();
     found.destroy();
-    const bytecode = namespace.get("bytecode").toJs().map(([path, data]) => [path, data]);
+    const bytecode = namespace.get("bytecode").toJs();
     const stdlib = namespace.get("STDLIB_ZIP").toJs();
     return { stdlibModules, paths, stdlib, bytecode: packFiles(bytecode) };
   } finally {

@@ -13,6 +13,14 @@ FINGERPRINT_PATTERN = r"^([0-9a-f]{64})?$"  # B.12: SHA-256 hex, or absent
 MAX_REFERENCES = 200  # a long thread's References header; older ids beyond this add nothing
 
 
+def sent_date(text: str) -> datetime:
+    """A mail's sent date as the protocol carries it: ISO 8601 with a UTC offset ("Z" allowed)."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("date needs a UTC offset")
+    return parsed
+
+
 class Address(BaseModel):
     model_config = ConfigDict(extra="ignore")
     name: str = Field("", max_length=1000)
@@ -69,14 +77,12 @@ class MessageIn(BaseModel):
     @field_validator("date")
     @classmethod
     def iso_with_offset(cls, value: str) -> str:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            raise ValueError("date needs a UTC offset")
+        sent_date(value)
         return value
 
     @property
     def sent_at(self) -> datetime:
-        return datetime.fromisoformat(self.date.replace("Z", "+00:00"))
+        return sent_date(self.date)
 
 
 class FileAttachment(BaseModel):

@@ -10,7 +10,7 @@ from server.crm.access import Access
 from server.crm.catalog import ModuleMeta
 from server.crm.context import Call
 from server.crm.errors import ComponentError
-from server.crm.link_models import FINGERPRINT_PATTERN
+from server.crm.link_models import FINGERPRINT_PATTERN, sent_date
 from server.crm.records import ws_id
 from server.crm.sent_items import stored_message
 from server.crm.timeutil import for_user
@@ -176,12 +176,9 @@ def _sent_item(call: Call) -> tuple[str, datetime | None]:
     if not re.fullmatch(FINGERPRINT_PATTERN, fingerprint):
         raise ComponentError("INVALID_REQUEST", "fingerprint must be a SHA-256 in hex")
     try:
-        sent_at = datetime.fromisoformat(date.replace("Z", "+00:00"))
+        return fingerprint, sent_date(date)
     except ValueError:
         raise ComponentError("INVALID_REQUEST", "date must be ISO 8601 with a UTC offset") from None
-    if sent_at.tzinfo is None:
-        raise ComponentError("INVALID_REQUEST", "date must be ISO 8601 with a UTC offset")
-    return fingerprint, sent_at
 
 
 def mclookup(call: Call) -> object:

@@ -118,7 +118,7 @@ class MailSnapshot(BoundaryModel):
     @property
     def needs_attachment_digests(self) -> bool:
         """No Message-ID, and attachments whose bytes go into the stand-in (see effective_message_id)."""
-        return not (self.internet_message_id or "").strip() and any(a.kind != "cloud" for a in self.attachments)
+        return not self.has_message_id and any(a.kind != "cloud" for a in self.attachments)
 
     def effective_message_id(self, attachment_digests: Mapping[str, tuple[int, str]] | None = None) -> str:
         """The Internet Message-ID, or a deterministic stand-in when the mail has none.
