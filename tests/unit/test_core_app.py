@@ -641,6 +641,16 @@ def test_an_original_eml_the_crm_would_refuse_is_left_out_and_the_mail_is_stored
     run(scenario)
 
 
+async def link_a_mail_with_a_file(host: FakeHost) -> Pane:
+    """Signed in, "Primo" (one attachment, a.pdf) open, its suggested record picked, Link clicked."""
+    pane = make_pane(host=host)
+    pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
+    await sign_in(pane)
+    pane.app.pick_suggestion("4x10")
+    pane.app.link()
+    return pane
+
+
 def test_a_file_goes_up_while_the_next_is_still_read_from_the_host() -> None:
     """Uploads do not wait for the whole mail to be read: the attachment is on its way while Outlook is
     still handing over the original .eml (the .eml's read is held until the attachment was sent)."""
@@ -655,11 +665,7 @@ def test_a_file_goes_up_while_the_next_is_still_read_from_the_host() -> None:
                 await release.wait()
                 return await super().eml(mail)
 
-        pane = make_pane(host=SlowEml())
-        pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
-        await sign_in(pane)
-        pane.app.pick_suggestion("4x10")
-        pane.app.link()
+        pane = await link_a_mail_with_a_file(SlowEml())
         await settle()
         assert eml_read.is_set() and pane.state.screen == "linking"
         uploads = [c.args for c in pane.client.calls if c.name == "upload"]
@@ -676,11 +682,7 @@ def test_a_file_goes_up_while_the_next_is_still_read_from_the_host() -> None:
 def test_switching_mail_while_the_eml_is_read_after_an_attachment_went_up_links_nothing() -> None:
     async def scenario() -> None:
         host = FakeHost(eml_bytes=HostRefused("changed", reason="ITEM_CHANGED"))
-        pane = make_pane(host=host)
-        pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
-        await sign_in(pane)
-        pane.app.pick_suggestion("4x10")
-        pane.app.link()
+        pane = await link_a_mail_with_a_file(host)
         pane.app.item_changed(mail("Secondo", message_id="<s@x>", item_id="b"))
         await settle()
         assert pane.client.linked == []
@@ -694,11 +696,7 @@ def test_switching_mail_while_the_eml_is_read_after_an_attachment_went_up_links_
 def test_switching_mail_while_it_is_being_read_stores_nothing_and_says_so() -> None:
     async def scenario() -> None:
         host = FakeHost(contents={"att-a.pdf": HostRefused("changed", reason="ITEM_CHANGED")})
-        pane = make_pane(host=host)
-        pane.app.start(mail("Primo", attachments=(attachment("a.pdf", 10),)))
-        await sign_in(pane)
-        pane.app.pick_suggestion("4x10")
-        pane.app.link()
+        pane = await link_a_mail_with_a_file(host)
         pane.app.item_changed(mail("Secondo", message_id="<s@x>", item_id="b"))
         await settle()
         assert pane.client.linked == [] and "upload" not in pane.client.names()
