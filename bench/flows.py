@@ -6,7 +6,8 @@ the same page and the same run:
   replayed with plain `fetch` from the page (JSON parsed);
 - link: click on "Link" → receipt shown, for 1, 5 and 20 MB attachments, against uploading the same
   bytes (the attachment and the original .eml) with plain `fetch` through the same `mcupload`
-  protocol; with the renderer's resident memory and JS heap sampled during the link;
+  protocol; with the renderer's resident memory and JS heap sampled during the link; and the pane alone:
+  the same link with the simulated host's answers built before the click (its own time and memory);
 - pinned switch: `ItemChanged` (the simulated host selects another mail) → the new header and its
   suggestions rendered, against the CRM's own answer time for those calls.
 
@@ -75,6 +76,28 @@ HOST_ONLY = """() => {
   })().then(() => { run.ms = performance.now() - start; run.done = true; },
             (error) => { run.error = String(error); run.done = true; });
 }"""
+
+# The host's answers built now and kept (OfficeSim readyAnswers): every Office call the pane makes for a link,
+# answered; true when the host does keep them (an attachment asked twice is answered with the very same object).
+READY_ANSWERS = """async () => {
+  OfficeSim.configure({ readyAnswers: true });
+  const item = Office.context.mailbox.item;
+  const call = (method, ...args) => new Promise((resolve, reject) => item[method](...args, (result) =>
+    result.status === "succeeded" ? resolve(result.value) : reject(new Error(result.error.message))));
+  let kept = true;
+  for (const attachment of item.attachments) {
+    kept = kept && (await call("getAttachmentContentAsync", attachment.id)) ===
+      (await call("getAttachmentContentAsync", attachment.id));
+  }
+  await call("getAsFileAsync");
+  if (!kept) OfficeSim.configure({ readyAnswers: false });
+  return kept;
+}"""
+
+
+class NoReadyAnswers(RuntimeError):
+    """An earlier build's simulated host (--compare) cannot answer from ready strings."""
+
 
 FETCH_LOG = """
 (() => {
@@ -427,7 +450,7 @@ def run_link(
     progress: Progress,
 ) -> list[dict[str, Any]]:
     sys.path.insert(0, str(ROOT))
-    from tests.fixtures.make_large import MB, attachment_bytes, build_large_eml
+    from tests.fixtures.make_large import MB, attachment_bytes
 
     fixtures = site.root / "dev" / "fixtures"
     samples = []
@@ -435,30 +458,8 @@ def run_link(
         raw = f"bench-{size_mb}mb.bin"
         (fixtures / raw).write_bytes(attachment_bytes(size_mb * MB))
         for i in range(runs):
-            message_id = f"<bench-link-{uuid.uuid4().hex}@example.org>"
-            name = f"bench-{uuid.uuid4().hex}.eml"
-            (fixtures / name).write_bytes(build_large_eml(size_mb * MB, message_id=message_id))
-            page.evaluate("url => OfficeSim.loadEmlUrl(url)", f"/dev/fixtures/{name}")
-            page.wait_for_function("document.querySelector('#mail-subject')?.textContent.startsWith('Capitolato')")
-            page.locator("#mc-suggestions .record").first.click()  # Laura Bianchi, the sender
-            screen(page, "preflight")
-            # Garbage of earlier work (loading this mail, the last link) is collected first, so that the
-            # growth is this link's (the page itself cannot ask for a collection).
-            cdp.send("HeapProfiler.collectGarbage")
-            rss_before, heap_before = renderer_rss(profile), js_heap_used(cdp)
-            rss_peak, heap_peak = rss_before, heap_before
-            page.evaluate(LINK_WATCH)
-            since = page.evaluate("window.__mcFetchLog.length")
-            page.click("[data-action='link']")
-            deadline = time.monotonic() + LINK_TIMEOUT_S
-            while not page.evaluate("window.__mcRun.receipt !== null"):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no receipt after {LINK_TIMEOUT_S} s")
-                rss_peak = max(rss_peak, renderer_rss(profile))
-                heap_peak = max(heap_peak, js_heap_used(cdp))
-                page.wait_for_timeout(MEMORY_SAMPLE_MS)
-            run = page.evaluate("window.__mcRun")
-            calls = crm_calls(page, since, run["click"], run["receipt"])
+            link = one_link(page, cdp, profile, fixtures, size_mb)
+            run, calls = link["run"], link["calls"]
             # The same files the pane sent: the attachment, and the .eml when the pane uploaded it too.
             starts = [c["text"] for c in calls if c["op"] == "mcupload" and "start" in c["text"]]
             files = [
@@ -470,16 +471,24 @@ def run_link(
             ]
             if any("rfc822" in text or ".eml" in text for text in starts):
                 files.append(
-                    {"url": f"{site.url}/dev/fixtures/{name}", "name": "message.eml", "type": "message/rfc822"}
+                    {"url": f"{site.url}/dev/fixtures/{link['eml']}", "name": "message.eml", "type": "message/rfc822"}
                 )
             window = {"start": run["click"], "end": run["receipt"]}
             tasks = page.evaluate(LONG_TASK_OWNERS, window)
             host_spans = page.evaluate(HOST_SPANS, window)
             baseline = page.evaluate(PLAIN_UPLOAD, {"crm": crm.url, "files": files})
             host_only = host_alone(page, cdp, profile)
+            (fixtures / link["eml"]).unlink()
+            # The pane alone: the same link of another mail of the same size, the host's answers built before
+            # the click (OfficeSim readyAnswers): its time and memory are the pane's own, measured, not a
+            # difference of two figures that each carry the host's strings and their garbage collection.
+            try:
+                alone: dict[str, Any] | None = one_link(page, cdp, profile, fixtures, size_mb, ready_answers=True)
+            except NoReadyAnswers:
+                alone = None
             pane_ms = run["receipt"] - run["click"]
             host_ms = span(host_spans) or 0.0
-            rss_growth = rss_peak - rss_before
+            rss_growth = link["rss_growth_bytes"]
             sample = {
                 "size_mb": size_mb,
                 "pane_ms": pane_ms,
@@ -495,7 +504,7 @@ def run_link(
                 "host_only_ms": host_only["ms"],
                 "host_only_rss_growth_bytes": host_only["rss_growth_bytes"],
                 "pane_rss_growth_bytes": rss_growth - host_only["rss_growth_bytes"],
-                "js_heap_peak_bytes": heap_peak,
+                "js_heap_peak_bytes": link["heap_peak_bytes"],
                 "largest_attachment_bytes": size_mb * MB,
                 # 0 when no task went over 50 ms (the Long Tasks API's threshold)
                 "longest_task_ms": max((t["duration"] for t in tasks), default=0.0),
@@ -504,6 +513,17 @@ def run_link(
                 "long_tasks": len(tasks),
                 "long_tasks_by_owner": tasks,
             }
+            if alone is not None:
+                (fixtures / alone["eml"]).unlink()
+                alone_window = {"start": alone["run"]["click"], "end": alone["run"]["receipt"]}
+                alone_tasks = page.evaluate(LONG_TASK_OWNERS, alone_window)
+                sample |= {
+                    # the pane alone (the host's answers ready before the click)
+                    "pane_alone_ms": alone["run"]["receipt"] - alone["run"]["click"],
+                    "pane_alone_host_ms": span(page.evaluate(HOST_SPANS, alone_window)) or 0.0,
+                    "pane_alone_rss_growth_bytes": alone["rss_growth_bytes"],
+                    "pane_alone_longest_task_ms": max((t["duration"] for t in alone_tasks), default=0.0),
+                }
             samples.append(sample)
             progress(
                 f"link {size_mb} MB {i + 1}/{runs}: {pane_ms:.0f} ms, of which host {host_ms:.0f} ms "
@@ -511,9 +531,59 @@ def run_link(
                 f"(host alone +{host_only['rss_growth_bytes'] / 1e6:.0f} MB in {host_only['ms']:.0f} ms), "
                 f"longest task {sample['longest_task_ms']:.0f} ms ({len(tasks)} over 50 ms; the pane's longest "
                 f"{sample['longest_pane_task_ms']:.0f} ms)"
+                + (
+                    f"; the pane alone {sample['pane_alone_ms']:.0f} ms, "
+                    f"+{sample['pane_alone_rss_growth_bytes'] / 1e6:.0f} MB"
+                    if alone is not None
+                    else ""
+                )
             )
-            (fixtures / name).unlink()
     return samples
+
+
+def one_link(
+    page: Page, cdp: CDPSession, profile: Path, fixtures: Path, size_mb: int, *, ready_answers: bool = False
+) -> dict[str, Any]:
+    """Open a new mail with one `size_mb` attachment, link it to the sender's record through the pane's UI,
+    sampling the renderer's memory until the receipt shows. `ready_answers`: the simulated host builds its
+    answers (the attachment's base64, the .eml's) before the click and hands over the very same strings."""
+    from tests.fixtures.make_large import MB, build_large_eml
+
+    message_id = f"<bench-link-{uuid.uuid4().hex}@example.org>"
+    name = f"bench-{uuid.uuid4().hex}.eml"
+    (fixtures / name).write_bytes(build_large_eml(size_mb * MB, message_id=message_id))
+    page.evaluate("url => OfficeSim.loadEmlUrl(url)", f"/dev/fixtures/{name}")
+    page.wait_for_function("document.querySelector('#mail-subject')?.textContent.startsWith('Capitolato')")
+    page.locator("#mc-suggestions .record").first.click()  # Laura Bianchi, the sender
+    screen(page, "preflight")
+    if ready_answers and not page.evaluate(READY_ANSWERS):
+        (fixtures / name).unlink()
+        raise NoReadyAnswers("this build's simulated host has no readyAnswers")
+    # Garbage of earlier work (loading this mail, the last link) is collected first, so that the
+    # growth is this link's (the page itself cannot ask for a collection).
+    cdp.send("HeapProfiler.collectGarbage")
+    rss_before, heap_before = renderer_rss(profile), js_heap_used(cdp)
+    rss_peak, heap_peak = rss_before, heap_before
+    page.evaluate(LINK_WATCH)
+    since = page.evaluate("window.__mcFetchLog.length")
+    page.click("[data-action='link']")
+    deadline = time.monotonic() + LINK_TIMEOUT_S
+    while not page.evaluate("window.__mcRun.receipt !== null"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no receipt after {LINK_TIMEOUT_S} s")
+        rss_peak = max(rss_peak, renderer_rss(profile))
+        heap_peak = max(heap_peak, js_heap_used(cdp))
+        page.wait_for_timeout(MEMORY_SAMPLE_MS)
+    if ready_answers:
+        page.evaluate("OfficeSim.configure({ readyAnswers: false })")  # the kept strings go
+    run = page.evaluate("window.__mcRun")
+    return {
+        "eml": name,
+        "run": run,
+        "calls": crm_calls(page, since, run["click"], run["receipt"]),
+        "rss_growth_bytes": rss_peak - rss_before,
+        "heap_peak_bytes": heap_peak,
+    }
 
 
 def host_alone(page: Page, cdp: CDPSession, profile: Path) -> dict[str, Any]:

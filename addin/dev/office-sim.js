@@ -37,6 +37,10 @@
  *       hostVersion: string
  *       recipientLimit: 20 (item.to/cc as Outlook on the web truncates them; headers keep all)
  *       deliveryDelayMs: dateTimeCreated = newest Received date, else Date + this (never the Date header)
+ *       readyAnswers: false | true (a measuring aid, not Outlook behaviour: the selected mail's attachment
+ *           contents and .eml are built once and every later call answers with the very same strings, so
+ *           that the bench measures the pane's own time and memory without the simulator building them
+ *           in the pane's renderer; only the last mail's answers are kept, false drops them)
  *   OfficeSim.loadEml(textOrBytes, {itemId?})    select a message parsed from .eml (string =
  *                                                UTF-8 text; Uint8Array / ArrayBuffer = bytes)
  *   OfficeSim.loadEmlUrl(url, opts) -> Promise   fetch then loadEml
@@ -1031,6 +1035,7 @@
     deliveryDelayMs: 137000,
     persistRoamingSettings: true,
     hostVersion: "16.0.18129.20000",
+    readyAnswers: false,
   };
 
   var state = {
@@ -1183,8 +1188,19 @@
       if (target.error) return { error: target.error };
       if (!target.record) return { error: errorFromSpec(9049) };
       if (state.generation !== issuedAt && config.staleItemCalls !== "serve") return { error: errorFromSpec(9030) };
+      if (config.readyAnswers && (method === "getAttachmentContentAsync" || method === "getAsFileAsync")) {
+        return readyAnswer(target.record, method + "\n" + args.join("\n"), answer);
+      }
       return answer(target.record);
     });
+  }
+
+  // config.readyAnswers: the answers of one mail, each built once (a Promise of {value} or {error}).
+  var readyCache = { record: null, answers: {} };
+  function readyAnswer(record, key, answer) {
+    if (readyCache.record !== record) readyCache = { record: record, answers: {} };
+    if (!readyCache.answers[key]) readyCache.answers[key] = Promise.resolve(answer(record));
+    return readyCache.answers[key];
   }
 
   // ------------------------------------------------------------------ the Office item
@@ -1628,6 +1644,7 @@
       } else if (key === "maxMailbox") config.maxMailbox = String(options.maxMailbox);
       else if (key !== "eml" && key !== "json" && key !== "manualReady") config[key] = options[key];
     });
+    if (!config.readyAnswers) readyCache = { record: null, answers: {} };
     if (options.maxMailbox !== undefined && state.current) {
       // A host of another version builds its item objects anew.
       state.itemObject = buildItemObject(state.current);

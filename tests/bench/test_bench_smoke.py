@@ -107,10 +107,12 @@ def test_bench_command_measures_search_pinned_switch_link_and_the_crm(tmp_path: 
     assert {c["name"] for c in link["host_calls"]} == {"getAttachmentContentAsync", "getAsFileAsync"}
     assert 0 < link["host_ms"] < link["pane_ms"] and link["host_only_ms"] > 0
     assert link["pane_without_host_ms"] == link["pane_ms"] - link["host_ms"]
+    # and the pane alone: another link with the host's answers built before the click
+    assert link["pane_alone_ms"] > 0 and link["pane_alone_rss_growth_bytes"] is not None
     crm = flows["crm_side"]
     assert crm["search"]["contacts"] > 500
     assert crm["links"]["links"] == crm["links"]["users"] * 5
 
     table = (tmp_path / "latest.md").read_text()
-    for title in ("## Search", "## Pinned pane", "## Link", "## The local CRM's own figures"):
+    for title in ("## Search", "## Pinned pane", "## Link", "### The pane alone", "## The local CRM's own figures"):
         assert title in table

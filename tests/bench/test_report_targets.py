@@ -23,3 +23,40 @@ def test_the_report_reads_the_pane_against_specs_boot_targets(monkeypatch: pytes
     text = report.to_markdown(report.summarise(samples, runs=1, label="t"))
     assert "accepts input 800 ms (target ≤ 850 ms: met; stretch ≤ 750 ms: not met)" in text
     assert "accepts input 1,650 ms (target ≤ 1,600 ms: NOT met)" in text
+
+
+def link(pane: float, fetch: float, alone: float, alone_growth: float, growth: float = 90e6) -> dict[str, Any]:
+    mb = 20 * 1024 * 1024
+    return {
+        "size_mb": 20,
+        "largest_attachment_bytes": mb,
+        "pane_ms": pane,
+        "baseline_ms": fetch,
+        "host_ms": 400.0,
+        "pane_without_host_ms": pane - 400.0,
+        "rss_growth_bytes": growth,
+        "host_only_rss_growth_bytes": 60e6,
+        "pane_rss_growth_bytes": growth - 60e6,
+        "js_heap_peak_bytes": 12e6,
+        "longest_pane_task_ms": 0.0,
+        "longest_host_task_ms": 0.0,
+        "pane_alone_ms": alone,
+        "pane_alone_rss_growth_bytes": alone_growth * mb,
+        "pane_alone_longest_task_ms": 0.0,
+    }
+
+
+def test_the_link_report_gives_each_links_spread_and_judges_the_pane_alone_by_its_worst_link() -> None:
+    rows = [link(1300, 650, 800, 0.4), link(1400, 700, 900, 0.6), link(1200, 600, 1000, 0.5)]
+    text = report.to_markdown(report.summarise({}, runs=1, label="t", flows={"link": rows}))
+    # each link's ratio to its own plain-fetch upload: 2.00, 2.00, 2.00; the pane alone 1.23, 1.29, 1.67
+    assert "| 20 MB | 3 | 1,300 ms | 400 ms | 900 ms | 650 ms | 2.00× (2.00–2.00×) |" in text
+    assert "| 20 MB | 3 | 900 ms | 650 ms | 1.29× (1.23–1.67×) |" in text
+    assert "0.50× (0.40–0.60×)" in text
+    assert "the pane alone: NOT met in 1 of 3 links (worst 1.67×)" in text
+    assert "the pane alone: met in every link (worst 0.60×)" in text
+
+    rows[2] = link(1200, 600, 850, 0.5)
+    text = report.to_markdown(report.summarise({}, runs=1, label="t", flows={"link": rows}))
+    verdict = "1.5× of plain fetch: NOT met with the host's time, the pane alone: met in every link (worst 1.42×)"
+    assert verdict in text

@@ -521,3 +521,30 @@ def test_manual_ready_holds_office_until_initialized(page: Page, sim_site: SimSi
     info = page.evaluate("() => { OfficeSim.initialize(); return Office.onReady(); }")
     assert info == {"host": "Outlook", "platform": "OfficeOnline"}
     assert page.evaluate("Office.context.displayLanguage") == "it-IT"
+
+
+def test_ready_answers_are_built_once_and_dropped_when_switched_off(sim: Page) -> None:
+    """The bench's measuring aid: with readyAnswers the host answers the same mail's attachment and .eml
+    calls with what it built at the first call (the very same objects), with the same content as without."""
+    load(sim, "several-attachments.eml")
+    result = sim.evaluate(
+        """async () => {
+          const item = Office.context.mailbox.item;
+          const id = item.attachments.find((a) => a.name === "Offerta-2024-117.pdf").id;
+          const call = (method, ...args) => new Promise((resolve) => item[method](...args, (r) => resolve(r.value)));
+          const plain = await call("getAttachmentContentAsync", id);
+          OfficeSim.configure({ readyAnswers: true });
+          const first = await call("getAttachmentContentAsync", id);
+          const second = await call("getAttachmentContentAsync", id);
+          const emlFirst = await call("getAsFileAsync");
+          const emlSecond = await call("getAsFileAsync");
+          OfficeSim.configure({ readyAnswers: false });
+          const after = await call("getAttachmentContentAsync", id);
+          return { plainSame: plain === first, kept: first === second, afterSame: after === first,
+                   sameContent: plain.content === first.content && first.content === after.content,
+                   emlSame: emlFirst === emlSecond, emlLength: emlFirst.length };
+        }"""
+    )
+    assert result["kept"] is True and result["plainSame"] is False and result["afterSame"] is False
+    assert result["sameContent"] is True
+    assert result["emlSame"] is True and result["emlLength"] > 0
