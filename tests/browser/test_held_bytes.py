@@ -138,3 +138,24 @@ async def main():
         upload = stored[upload_id]
         found = (upload["complete"], upload["size"], upload["sha256"], upload["bytes_on_disk"])
         assert found == (1, size, digest, size)
+
+
+def test_other_tasks_run_between_the_slices_of_a_decode(harness: PyodideHarness) -> None:
+    """While one file is decoded, the answers of the one being uploaded (fetch's tasks) are not held back:
+    a task queued before the decode starts runs before it ends (scheduler.yield's continuations would
+    run ahead of it, leaving the upload waiting for the whole decode)."""
+    text = base64.b64encode(pattern(12 * SLICE)).decode()
+    order = harness.page.evaluate(
+        """async (text) => {
+          await MailConnectorBytes.fromBase64({ content: "QUJD" }, "content");  // the hash library loaded
+          const order = [];
+          const other = new MessageChannel();
+          other.port1.onmessage = () => order.push("other task");
+          other.port2.postMessage(0);  // queued now, before the decode's first slice
+          const held = await MailConnectorBytes.fromBase64({ content: text }, "content");
+          order.push(`decoded ${held.size}`);
+          return order;
+        }""",
+        text,
+    )
+    assert order == ["other task", f"decoded {12 * SLICE}"]
