@@ -55,6 +55,7 @@ def test_the_link_report_gives_each_links_spread_and_judges_the_pane_alone_by_it
     assert "0.50× (0.40–0.60×)" in text
     assert "the pane alone: NOT met in 1 of 3 links (worst 1.67×)" in text
     assert "the pane alone: met in every link (worst 0.60×)" in text
+    assert "within 50 ms: met for the pane alone (longest 0 ms; 0: none over 50 ms), met with the host's work" in text
 
     rows[2] = link(1200, 600, 850, 0.5)
     text = report.to_markdown(report.summarise({}, runs=1, label="t", flows={"link": rows}))
