@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios",
         default="boot",
-        help="comma-separated: boot, search, pinned, link (through the pane's UI), crm (the local CRM's own figures)",
+        help="comma-separated: boot, search, pinned, link (through the pane's UI), crm (the local CRM's own figures), "
+        "officejs (the pane's renderer receiving an attachment through Microsoft's office.js; --link-sizes/-runs)",
     )
     parser.add_argument("--link-sizes", default="1,5,20", help="attachment sizes of the link scenario, in MB")
     parser.add_argument("--link-runs", type=int, default=3, help="links per size")
@@ -53,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("webkit_before_plain is the --compare build's plain boot in WebKit: give --compare")
     targets = tuple(by_key[k] for k in wanted)
     scenarios = tuple(x.strip() for x in args.scenarios.split(",") if x.strip())
-    if not scenarios or set(scenarios) - {"boot", "search", "pinned", "link", "crm"}:
-        parser.error("--scenarios must name some of boot, search, pinned, link, crm")
+    if not scenarios or set(scenarios) - {"boot", "search", "pinned", "link", "crm", "officejs"}:
+        parser.error("--scenarios must name some of boot, search, pinned, link, crm, officejs")
 
     def progress(line: str) -> None:
         print(f"bench: {line}", flush=True)
@@ -86,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
             flow_results = flows.run_flows(site, scenarios, args.runs, args.link_runs, sizes, progress)
             if before is not None:
                 flow_results["before"] = before
+        if "officejs" in scenarios:
+            from bench import officejs
+
+            sizes = tuple(int(x) for x in args.link_sizes.split(",") if x.strip())
+            samples_js = officejs.run_officejs(sizes, args.link_runs, progress)
+            flow_results = {**(flow_results or {}), "officejs": samples_js}
         if "crm" in scenarios:
             from bench import crm
 

@@ -353,6 +353,32 @@ def _flows_markdown(flows: dict[str, Any]) -> list[str]:
             "(renderer resident memory sampled every 20 ms).",
             "",
         ]
+    if officejs := flows.get("officejs"):
+        lines += [
+            "## Microsoft's office.js: the pane's renderer receiving an attachment from Outlook on the web",
+            "",
+            f"The production pane on Microsoft's office.js ({officejs[0]['office_js']}) framed in a fake Outlook on "
+            "the web (tests/outlook/owa_host.js: another site, so another renderer process) that answers "
+            "`getAttachmentContentAsync` with JSON over `postMessage`, as Outlook on the web does. Answer alone: the "
+            "answer dropped at once; decoded by the pane: `MailConnectorBytes.fromBase64` on it, as a link does. "
+            "Growth ÷ attachment: median (smallest–largest).",
+            "",
+            "| attachment | what the pane does | runs | answered in | pane renderer growth ÷ attachment "
+            "| pane JS heap growth ÷ attachment | Outlook's page (other renderers) ÷ attachment |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for size in sorted({r["size_mb"] for r in officejs}):
+            for decoded in (False, True):
+                rows = [r for r in officejs if r["size_mb"] == size and r["decoded"] == decoded]
+                if not rows:
+                    continue
+                mb = rows[0]["attachment_bytes"]
+                lines.append(
+                    f"| {size} MB | {'decoded by the pane' if decoded else 'answer alone'} | {len(rows)} | "
+                    f"{_fmt(_med(rows, 'answer_ms'), 'ms')} | {_spread(rows, 'pane_rss_growth_bytes', mb)} | "
+                    f"{_spread(rows, 'pane_js_heap_growth_bytes', mb)} | {_spread(rows, 'host_rss_growth_bytes', mb)} |"
+                )
+        lines.append("")
     if crm := flows.get("crm_side"):
         search, links = crm["search"], crm["links"]
         lines += [

@@ -116,3 +116,17 @@ def test_bench_command_measures_search_pinned_switch_link_and_the_crm(tmp_path: 
     table = (tmp_path / "latest.md").read_text()
     for title in ("## Search", "## Pinned pane", "## Link", "### The pane alone", "## The local CRM's own figures"):
         assert title in table
+
+
+def test_bench_officejs_measures_the_pane_renderer_on_microsofts_office_js(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--scenarios", "officejs", "--link-sizes", "1", "--link-runs", "1",
+         "--results", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    samples = json.loads((tmp_path / "latest.json").read_text())["flows"]["officejs"]
+    # the answer alone, then decoded by the pane: office.js handed over the whole attachment both times
+    assert [(s["decoded"], s["size"]) for s in samples] == [(False, 1398104), (True, 1048576)]
+    assert all(s["office_js"].startswith("@microsoft/office-js ") and s["answer_ms"] > 0 for s in samples)
+    assert "## Microsoft's office.js" in (tmp_path / "latest.md").read_text()

@@ -61,3 +61,18 @@ def test_the_link_report_gives_each_links_spread_and_judges_the_pane_alone_by_it
     text = report.to_markdown(report.summarise({}, runs=1, label="t", flows={"link": rows}))
     verdict = "1.5× of plain fetch: NOT met with the host's time, the pane alone: met in every link (worst 1.42×)"
     assert verdict in text
+
+
+def test_the_office_js_section_shows_the_pane_renderer_apart_from_outlooks_page() -> None:
+    mb = 20 * 1024 * 1024
+    rows = [
+        {"size_mb": 20, "office_js": "@microsoft/office-js 1.1.110", "decoded": decoded, "answer_ms": 300.0,
+         "attachment_bytes": mb, "pane_rss_growth_bytes": pane * mb, "pane_js_heap_growth_bytes": 2.67 * mb,
+         "host_rss_growth_bytes": 2.0 * mb}
+        for decoded, pane in ((False, 4.0), (False, 3.0), (True, 4.25))
+    ]  # fmt: skip
+    text = report.to_markdown(report.summarise({}, runs=1, label="t", flows={"officejs": rows}))
+    assert "Microsoft's office.js (@microsoft/office-js 1.1.110)" in text
+    row = "| 20 MB | answer alone | 2 | 300 ms | 3.50× (3.00–4.00×) | 2.67× (2.67–2.67×) | 2.00× (2.00–2.00×) |"
+    assert row in text
+    assert "| 20 MB | decoded by the pane | 1 | 300 ms | 4.25× | 2.67× | 2.00× |" in text
