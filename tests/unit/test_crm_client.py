@@ -417,7 +417,7 @@ class HeldCount(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def test_the_hits_come_before_the_count_when_the_page_is_neither_empty_nor_full() -> None:
+def test_the_page_shows_before_the_count_whatever_its_size() -> None:
     async def go(rows: list[dict[str, Any]], total: int) -> tuple[list[Any], Any]:
         fake = search_crm(rows, total)
         transport = HeldCount(fake)
@@ -437,9 +437,17 @@ def test_the_hits_come_before_the_count_when_the_page_is_neither_empty_nor_full(
     (shown,), final = run(go([ROSSI, ROSSINI], 9))
     assert (shown.state, len(shown.records)) == ("results", 2)
     assert (final.state, final.total) == ("too_many", 9)
-    # a full page or no hits: "too many" and "none" need the count, so nothing shows before it
-    assert run(go([ROSSI, ROSSINI, ROSSI], 80))[0] == []
-    assert run(go([], 0))[0] == []
+    # a full page: the hits show at once; the count adds "too many, refine"
+    (shown,), final = run(go([ROSSI, ROSSINI, ROSSI], 80))
+    assert (shown.state, len(shown.records)) == ("results", 3)
+    assert (final.state, final.total, len(final.records)) == ("too_many", 80, 3)
+    # no hits: "none" at once, and the count agrees
+    (shown,), final = run(go([], 0))
+    assert shown.state == "none" and final.state == "none"
+    # no hits on the page, but the CRM left out rows this user may not see: the count turns it into "refine"
+    (shown,), final = run(go([], 4))
+    assert shown.state == "none"
+    assert (final.state, final.total, final.records) == ("too_many", 4, ())
 
 
 def test_search_tells_too_many_from_none() -> None:

@@ -7,15 +7,16 @@ Strings are always text. There is no way to express raw markup here, by design.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 AttrValue = str | bool
 Node = Union["El", str]
 
 
-@dataclass(frozen=True)
-class El:
+class El(NamedTuple):
+    """A tuple, so that comparing two trees (what the view does on every render to find what changed)
+    is the interpreter's own tuple comparison, not a generated `__eq__` per element."""
+
     tag: str
     attrs: tuple[tuple[str, AttrValue], ...] = ()
     children: tuple[Node, ...] = ()

@@ -74,7 +74,7 @@ def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) ->
             parent.appendChild(create(wanted))
             continue
         before = old[index]
-        if before == wanted:
+        if before is wanted or before == wanted:
             continue
         node = nodes.item(index)
         if isinstance(wanted, str) and isinstance(before, str):
@@ -96,7 +96,7 @@ def patch_element(element: Any, old: El, new: El) -> None:
         for name, value in after.items():
             if before.get(name) != value:
                 _set(element, name, value)
-    if old.children != new.children:
+    if old.children is not new.children and old.children != new.children:
         patch_children(element, old.children, new.children)
 
 
