@@ -148,6 +148,7 @@ FETCH_LOG = """
       }
     }
     log.push(entry);
+    entry.start = performance.now(); // after this wrapper's own copying: the pane's request starts here
     const pending = original.apply(this, arguments);
     const done = (failed) => () => { entry.end = performance.now(); entry.failed = failed; };
     pending.then(done(false), done(true));

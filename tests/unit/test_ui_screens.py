@@ -146,3 +146,31 @@ def test_vdom_drops_empty_parts_and_keeps_strings() -> None:
     assert tree.attrs == (("class", "x"),)
     assert tree.children == ("a", "b", h("b", None, "c"))
     assert tree.text() == "abc"
+
+
+def test_sections_kept_from_the_last_render_are_exactly_what_a_fresh_render_draws() -> None:
+    """The pane keeps a section's tree while its inputs stay the same (so a search redraws only the
+    results); every state of a flow must still draw exactly what a render from nothing draws."""
+
+    async def scenario(pane: Pane) -> None:
+        pane.app.start(mail())
+        await sign_in(pane)
+        for text in ("mario", "rossi", "mario"):
+            pane.app.type_query(text)
+            pane.app.search_now()
+            await settle()
+        pane.app.item_changed(mail("Un'altra mail", message_id="<m2@example.it>", from_="giulia@example.it"))
+        await settle()
+
+    states = collect(scenario)
+    kept_t = Translator("it-IT")
+    kept = [screens.pane(state, kept_t, NOW, "1.0.0") for state in states]
+    fresh = [screens.pane(state, Translator("it-IT"), NOW, "1.0.0") for state in states]
+    assert kept == fresh
+    # and a search's states share the very header and footer trees of the state before them
+    searched = [i for i, s in enumerate(states) if s.choice.search.status == "results"]
+    assert searched, "the scenario reaches search results"
+    first = searched[0]
+    assert kept[first][0] is kept[first - 1][0] and kept[first][-1] is kept[first - 1][-1]
+    # a new mail draws a new header
+    assert kept[-1][0].text() != kept[first][0].text() and "altra mail" in kept[-1][0].text()

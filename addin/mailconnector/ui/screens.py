@@ -26,7 +26,7 @@ from mailconnector.core.state import (
 from mailconnector.models import AttachmentInfo, LookupLink, MailSnapshot, RecordSummary, Suggestion
 from mailconnector.ui import screens_doctor, screens_unlink
 from mailconnector.ui.i18n import Translator
-from mailconnector.ui.vdom import El, h
+from mailconnector.ui.vdom import El, LastTree, h
 
 # --- icons (Fluent System Icons, 20 px regular, simplified paths) --------------------------------------------
 _ICONS = {
@@ -136,7 +136,18 @@ def visible_attachments(mail: MailSnapshot) -> tuple[AttachmentInfo, ...]:
     return tuple(a for a in mail.attachments if not a.is_inline)
 
 
+_HEADER = LastTree()
+_SUGGESTIONS = LastTree()
+_RESULTS = LastTree()
+_FOOTER = LastTree()
+
+
 def mail_header(state: AppState, t: Translator, now: datetime) -> El:
+    key = (state.screen == "starting", state.mail, state.mail_key, t, now.tzinfo)
+    return _HEADER.get(key, lambda: _mail_header(state, t, now))
+
+
+def _mail_header(state: AppState, t: Translator, now: datetime) -> El:
     mail = state.mail
     if state.screen == "starting":
         return h(
@@ -373,6 +384,12 @@ def suggestion_row(s: Suggestion, choice: RecordChoice, t: Translator) -> El:
 
 def suggestions_section(state: AppState, t: Translator) -> El:
     choice = state.choice
+    key = (choice.suggestions_status, choice.suggestions, choice.thread, choice.links, choice.modules, state.mail, t)
+    return _SUGGESTIONS.get(key, lambda: _suggestions_section(state, t))
+
+
+def _suggestions_section(state: AppState, t: Translator) -> El:
+    choice = state.choice
     mail = state.mail
     addresses = ", ".join(mail.counterpart_addresses()) if mail else ""
     # the conversation's records are shown first (screens_create.thread_section), not twice
@@ -392,7 +409,7 @@ def suggestions_section(state: AppState, t: Translator) -> El:
              h("div", {"aria-live": "polite"}, body))
 
 
-def result_row(r: RecordSummary, choice: RecordChoice, t: Translator) -> El:
+def result_row(r: RecordSummary, t: Translator) -> El:
     details = [d for d in (r.number and t.t("record.number", number=r.number), r.account_label
                            if r.account_label != r.label else None, r.email,
                            r.owner_name and t.t("record.owner", owner=r.owner_name)) if d]
@@ -436,8 +453,10 @@ def search_section(state: AppState, t: Translator) -> El:
     if search.status == "error":
         results = banner(t, search.problem)
     elif search.records and search.status in ("results", "too_many", "waiting", "searching"):
-        results = h("ul", {"class": "records" + (" stale" if search.status in ("waiting", "searching") else ""),
-                           "id": "mc-results"}, [result_row(r, choice, t) for r in search.records])
+        stale = search.status in ("waiting", "searching")
+        results = _RESULTS.get((search.records, stale, t), lambda: h(
+            "ul", {"class": "records" + (" stale" if stale else ""), "id": "mc-results"},
+            [result_row(r, t) for r in search.records]))
     return h(
         "section",
         {"class": "section", "aria-labelledby": "mc-search-title"},
@@ -684,6 +703,10 @@ def notices(state: AppState, t: Translator) -> El:
 
 
 def footer(state: AppState, t: Translator, version: str) -> El:
+    return _FOOTER.get((state.session, t, version), lambda: _footer(state, t, version))
+
+
+def _footer(state: AppState, t: Translator, version: str) -> El:
     session = state.session
     return h(
         "footer",

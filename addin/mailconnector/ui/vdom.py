@@ -6,7 +6,7 @@ Strings are always text. There is no way to express raw markup here, by design.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple, Union
 
 AttrValue = str | bool
@@ -75,3 +75,23 @@ def _flatten(children: Iterable[Child]) -> Iterable[Node]:
             yield child
         else:
             yield from _flatten(child)
+
+
+class LastTree:
+    """The tree a section built last, kept while the inputs it was built from stay the same.
+
+    The key holds exactly what the section reads; keys are compared as tuples (the same object at
+    once, otherwise by value). An unchanged section is then the very tree of the last render, which
+    the view skips without comparing it (`is`), and which is not built again: a search result
+    redraws the results, not the mail header, suggestions and footer.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._tree: El | None = None
+
+    def get(self, key: tuple[object, ...], build: Callable[[], El]) -> El:
+        if self._tree is None or self._key != key:
+            self._tree = build()
+            self._key = key
+        return self._tree
