@@ -451,12 +451,19 @@ class FakeTokens:
 
 
 class ManualSleep:
-    """The debounce's clock: sleeps wait until the test lets time pass."""
+    """The debounce's clock: sleeps wait until the test lets time pass; `now` moves only when a test
+    moves it."""
 
     def __init__(self) -> None:
         self.waiting: list[asyncio.Future[None]] = []
+        self.asked: list[float] = []
+        self.now = 1000.0
+
+    def time(self) -> float:
+        return self.now
 
     async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.waiting.append(future)
         await future
@@ -509,7 +516,7 @@ def make_pane(
     prefs = FakePreferences(remembered or Remembered())
     tokens = FakeTokens(stored)
     fake_host = host or FakeHost()
-    app = App(host=fake_host, make_client=factory, preferences=prefs, tokens=tokens, sleep=clock)
+    app = App(host=fake_host, make_client=factory, preferences=prefs, tokens=tokens, sleep=clock, clock=clock.time)
     states: list[Any] = []
     app.subscribe(states.append)
     return Pane(app, fake_host, prefs, tokens, clients, clock, states)

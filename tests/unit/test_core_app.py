@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mailconnector.core.app import SEARCH_DEBOUNCE
 from mailconnector.core.ports import HostRefused, Remembered, StoredSession
 from mailconnector.crm import errors as e
 from mailconnector.models import LinkableModule, LookupLink, RecordSummary, SearchResult, Suggestion
@@ -308,6 +309,25 @@ def test_search_is_debounced_and_a_late_answer_never_replaces_a_newer_one() -> N
         assert pane.state.choice.search.status == "results"
         assert pane.state.choice.search.text == "ross"
         assert [r.label for r in pane.state.choice.search.records] == ["ross 0"]
+
+    run(scenario)
+
+
+def test_a_keystroke_is_one_render_and_the_debounce_counts_from_it() -> None:
+    async def scenario() -> None:
+        pane = make_pane()
+        pane.app.start(mail())
+        await sign_in(pane)
+        before = len(pane.states)
+        pane.app.type_query("ros")
+        assert len(pane.states) == before + 1  # the field's text and "waiting" in one state
+        assert (pane.state.choice.query, pane.state.choice.search.status) == ("ros", "waiting")
+        pane.clock.now += 0.02  # drawing the keystroke and starting the search took 20 ms
+        await settle()
+        assert pane.clock.asked[-1] == pytest.approx(SEARCH_DEBOUNCE - 0.02)
+        pane.clock.elapse()
+        await settle()
+        assert [c.args[1] for c in pane.client.calls if c.name == "search"] == ["ros"]
 
     run(scenario)
 

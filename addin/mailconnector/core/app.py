@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -66,6 +67,7 @@ class App:
         tokens: TokenStore,
         sleep: Sleep = asyncio.sleep,
         debounce: float = SEARCH_DEBOUNCE,
+        clock: Callable[[], float] = time.monotonic,
         probe: NetworkProbe | None = None,
         origin: str = "",
     ) -> None:
@@ -77,6 +79,7 @@ class App:
         self.tokens = tokens
         self.sleep = sleep
         self.debounce = debounce
+        self.clock = clock
         self.state = AppState()
         self._listeners: list[Listener] = []
         self._client: CrmSession | None = None
@@ -576,8 +579,7 @@ class App:
         self._start_search(self.state.choice.query)
 
     def type_query(self, text: str) -> None:
-        self._choice(query=text)
-        self._start_search(text)
+        self._start_search(text, query=text)  # one state, so one render, per keystroke
 
     def search_now(self) -> bool:
         """Enter in the search field: the search waiting out its debounce starts now (True)."""
@@ -586,25 +588,28 @@ class App:
         self._start_search(self.state.choice.query, debounce=0.0)
         return True
 
-    def _start_search(self, text: str, *, debounce: float | None = None) -> None:
+    def _start_search(self, text: str, *, debounce: float | None = None, query: str | None = None) -> None:
         """Debounced; a newer query cancels an older one (its fetch is aborted), and a late answer is
-        never shown."""
+        never shown. `query`: the search field's new text, set in the same state."""
+        typed = self.clock()
         self._search_generation += 1
         generation = self._search_generation
         if self._search_task is not None:
             self._search_task.cancel()
             self._search_task = None
+        field = {} if query is None else {"query": query}
         module = self.state.choice.current_module
         if not text.strip() or module is None:
-            self._choice(search=SearchView())
+            self._choice(search=SearchView(), **field)
             return
-        self._choice(search=replace(self.state.choice.search, status="waiting", problem=None))
+        self._choice(search=replace(self.state.choice.search, status="waiting", problem=None), **field)
         delay = self.debounce if debounce is None else debounce
-        self._search_task = self._spawn(self._search(generation, text, delay), mail_bound=True)
+        self._search_task = self._spawn(self._search(generation, text, typed + delay), mail_bound=True)
 
-    async def _search(self, generation: int, text: str, delay: float) -> None:
-        if delay > 0:
-            await self.sleep(delay)
+    async def _search(self, generation: int, text: str, due: float) -> None:
+        # The debounce counts from the keystroke: drawing it and starting this task are taken off the wait.
+        if (wait := due - self.clock()) > 0:
+            await self.sleep(wait)
         module = self.state.choice.current_module
         client = self._client
         if generation != self._search_generation or module is None or client is None:
