@@ -76,3 +76,21 @@ def test_the_office_js_section_shows_the_pane_renderer_apart_from_outlooks_page(
     row = "| 20 MB | answer alone | 2 | 300 ms | 3.50× (3.00–4.00×) | 2.67× (2.67–2.67×) | 2.00× (2.00–2.00×) |"
     assert row in text
     assert "| 20 MB | decoded by the pane | 1 | 300 ms | 4.25× | 2.67× | 2.00× |" in text
+
+def search_sample(status: str, sent_to_rendered: float, baseline: float, sent_after: float = 152.0) -> dict[str, Any]:
+    return {"status": status, "pane_ms": sent_after + sent_to_rendered, "sent_after_ms": sent_after,
+            "sent_to_rendered_ms": sent_to_rendered, "baseline_ms": baseline, "longest_task_ms": 0.0}
+
+
+def test_the_report_reads_each_search_against_its_own_plain_fetch() -> None:
+    # Each search's own ratio: 1.2, 1.25, 1.2 -> met; the medians alone (7.5 / 6) would say 1.25 too,
+    # but one slow CRM answer must not make every other search look faster or slower.
+    met = [search_sample("results", 6.0, 5.0), search_sample("none", 7.5, 6.0), search_sample("results", 12.0, 10.0)]
+    text = "\n".join(report._flows_markdown({"search": met}))
+    assert "request → rendered within 1.3× of plain fetch: met (1.20×)" in text
+    assert "| with hits | 2 |" in text and "| no hits | 1 |" in text
+    slow = [search_sample("results", 9.0, 5.0, sent_after=160.0), search_sample("none", 12.0, 5.0, sent_after=160.0)]
+    text = "\n".join(report._flows_markdown({"search": slow}))
+    assert "within 1.3× of plain fetch: NOT met (2.10×)" in text
+    # keystroke -> rendered against the debounce + 1.3x the fetch: 160 + 10.5 > 150 + 6.5
+    assert "keystroke → rendered within the debounce + 1.3× fetch: NOT met (170.5 ms against 156.5 ms)" in text
