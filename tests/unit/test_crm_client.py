@@ -658,3 +658,19 @@ def test_create_is_sent_once_and_never_repeated() -> None:
     assert len(fake.calls("create")) == 2
     assert fake.sent[0].params == {"elementType": "Contacts",
                                    "element": '{"firstname":"Nicolò","lastname":"Bianchi"}'}
+
+
+def test_the_client_keeps_no_cookies_a_crm_sets() -> None:
+    """In the browser fetch sends none and never shows Set-Cookie; under any transport the client keeps none
+    either (the session token in the Authorization header is the only credential)."""
+    answer = httpx.Response(200, json={"status": 200, "data": [{"count": "0"}]},
+                            headers={"Set-Cookie": "PHPSESSID=abc123; Path=/"})
+    fake = FakeCrm().always("query", lambda sent: answer)
+
+    async def go() -> None:
+        async with fake.client() as client:
+            await client.count("SELECT count(*) FROM Contacts;")
+            await client.count("SELECT count(*) FROM Contacts;")
+
+    run(go())
+    assert ["cookie" in sent.request.headers for sent in fake.calls("query")] == [False, False]

@@ -32,6 +32,27 @@ OPERATION_TIMEOUTS: dict[str, float] = {
 CONNECT_TIMEOUT = 10.0
 
 
+class _NoCookies(httpx.Cookies):
+    """The pane keeps no cookies: fetch sends none (`credentials: "omit"`, the Authorization header is the
+    credential) and never shows a Set-Cookie header to scripts. httpx would still parse every answer for
+    them, building two urllib stand-ins per response: ~0.4 ms of a search's answer in Pyodide."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _CookielessClient(httpx.AsyncClient):
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("the CRM client keeps no cookies")
+
+    _no_cookies = _NoCookies()
+
+
 class Connection:
     """The HTTP side of the client. Holds the credentials; knows nothing about what operations mean."""
 
@@ -53,7 +74,7 @@ class Connection:
         self.sleep = sleep
         self._timeouts = {**OPERATION_TIMEOUTS, **(timeouts or {})}
         self._renewal = asyncio.Lock()
-        self._http = httpx.AsyncClient(
+        self._http = _CookielessClient(
             transport=transport or default_transport(),
             follow_redirects=False,
             trust_env=False,  # only the CRM the user chose receives mail data, never a proxy from env
