@@ -74,6 +74,7 @@ class Connection:
         self.sleep = sleep
         self._timeouts = {**OPERATION_TIMEOUTS, **(timeouts or {})}
         self._renewal = asyncio.Lock()
+        self._endpoints: dict[tuple[CrmUrl, str], httpx.URL] = {}
         self._http = _CookielessClient(
             transport=transport or default_transport(),
             follow_redirects=False,
@@ -83,6 +84,14 @@ class Connection:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def _endpoint(self, operation: str) -> httpx.URL:
+        # parsed once per operation: httpx parses a text URL on every request (~0.15 ms in Pyodide)
+        key = (self.url, operation)
+        url = self._endpoints.get(key)
+        if url is None:
+            url = self._endpoints[key] = httpx.URL(self.url.endpoint(operation))
+        return url
 
     def timeout_for(self, operation: str) -> float:
         return self._timeouts.get(operation, self._timeouts.get("default", DEFAULT_TIMEOUT))
@@ -168,7 +177,7 @@ class Connection:
         seconds = self.timeout_for(operation)
         try:
             response = await self._http.post(
-                self.url.endpoint(operation),
+                self._endpoint(operation),
                 data=dict(params or {}),
                 files=dict(files) if files else None,
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
