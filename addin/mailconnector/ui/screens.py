@@ -139,6 +139,7 @@ def visible_attachments(mail: MailSnapshot) -> tuple[AttachmentInfo, ...]:
 _HEADER = LastTree()
 _SUGGESTIONS = LastTree()
 _RESULTS = LastTree()
+_PICKER = LastTree()
 _FOOTER = LastTree()
 
 
@@ -422,23 +423,26 @@ def result_row(r: RecordSummary, t: Translator) -> El:
     )
 
 
+def module_picker(choice: RecordChoice, t: Translator) -> El:
+    if choice.modules_status == "loading":
+        return h("p", {"class": "muted small loading"}, t.t("modules.loading"))
+    if choice.modules_status == "error":
+        return h("p", {"class": "muted small"}, t.t("modules.error"))
+    if not choice.modules:
+        return h("p", {"class": "muted small"}, t.t("modules.none"))
+    return field(
+        t.t("search.module_label"),
+        h("select", {"id": "mc-module", "name": "module", "data-change": "module", "class": "select"},
+          [h("option", {"value": m.name, "selected": m.name == choice.module}, m.label) for m in choice.modules]),
+        field_id="mc-module",
+    )
+
+
 def search_section(state: AppState, t: Translator) -> El:
     choice = state.choice
     module = choice.current_module
     search = choice.search
-    if choice.modules_status == "loading":
-        picker: El = h("p", {"class": "muted small loading"}, t.t("modules.loading"))
-    elif choice.modules_status == "error":
-        picker = h("p", {"class": "muted small"}, t.t("modules.error"))
-    elif not choice.modules:
-        picker = h("p", {"class": "muted small"}, t.t("modules.none"))
-    else:
-        picker = field(
-            t.t("search.module_label"),
-            h("select", {"id": "mc-module", "name": "module", "data-change": "module", "class": "select"},
-              [h("option", {"value": m.name, "selected": m.name == choice.module}, m.label) for m in choice.modules]),
-            field_id="mc-module",
-        )
+    picker = _PICKER.get((choice.modules_status, choice.modules, choice.module, t), lambda: module_picker(choice, t))
     label = t.t("search.label", module=module.label if module else "")
     status_text = ""
     if search.status in ("waiting", "searching"):
