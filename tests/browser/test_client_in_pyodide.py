@@ -135,8 +135,11 @@ def test_timeouts_and_cancellation_abort_the_fetch(harness: PyodideHarness, crm:
     page = harness.page
     on_failed = lambda r: failed.append((r.url, r.failure or "")) if "/mcstatus" in r.url else None  # noqa: E731
     on_finished = lambda r: finished.append(r.url) if "/mcstatus" in r.url else None  # noqa: E731
+    console: list[str] = []
+    on_console = lambda m: console.append(m.text) if m.type in ("error", "warning") else None  # noqa: E731
     page.on("requestfailed", on_failed)
     page.on("requestfinished", on_finished)
+    page.on("console", on_console)
     faults.arm("mcstatus", "hold", times=0)
     try:
         timed_out = harness.run(
@@ -184,6 +187,10 @@ async def main():
         faults.clear()
         page.remove_listener("requestfailed", on_failed)
         page.remove_listener("requestfinished", on_finished)
+        page.remove_listener("console", on_console)
     # the browser aborted both fetches (AbortController): neither read the answer the CRM sent later
     assert [failure for _, failure in failed] == ["net::ERR_ABORTED", "net::ERR_ABORTED"], failed
     assert finished == []
+    # and the aborted fetches settled quietly: no Python error behind the user's back (the pane shows
+    # stray Python errors on the page)
+    assert [m for m in console if "Error" in m or "Traceback" in m] == []

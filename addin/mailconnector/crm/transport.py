@@ -90,19 +90,9 @@ class FetchTransport(httpx.AsyncBaseTransport):
             init["body"] = native
         elif body or request.method not in ("GET", "HEAD"):
             init["body"] = to_js(body)  # bytes -> Uint8Array (one copy, this chunk only)
-        answered: list[Any] = []
-
-        def read_body(response: Any) -> Any:
-            # Runs in the promise's own reaction, as the headers arrive: the body is read on without
-            # waiting for Python's event loop to wake this coroutine in between (one turn, not two).
-            answered.append(response)
-            return response.arrayBuffer()
-
-        body_reader = create_proxy(read_body)
         try:
-            sent = js.fetch(str(request.url), to_js(init, dict_converter=js.Object.fromEntries))
-            buffer = await sent.then(body_reader)
-            response = answered[0]
+            response = await js.fetch(str(request.url), to_js(init, dict_converter=js.Object.fromEntries))
+            buffer = await response.arrayBuffer()
         except asyncio.CancelledError:
             controller.abort()  # the task was cancelled: stop the network work too
             raise
@@ -114,7 +104,6 @@ class FetchTransport(httpx.AsyncBaseTransport):
             if timer is not None:
                 js.clearTimeout(timer)
             timer_callback.destroy()
-            body_reader.destroy()
 
         if response.type == "opaqueredirect":
             # "manual" hides the status and Location; report a redirect all the same.
