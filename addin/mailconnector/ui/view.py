@@ -91,7 +91,9 @@ def _unset(element: Any, name: str) -> None:
 
 
 def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) -> None:
-    nodes = parent.childNodes
+    """`parent`'s children are `old`'s, in order (the view alone writes below `#app`): the page is read
+    only where a child changed, each read being a crossing into JavaScript."""
+    nodes = None
     for index, wanted in enumerate(new):
         if index >= len(old):
             parent.appendChild(create(wanted))
@@ -99,6 +101,8 @@ def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) ->
         before = old[index]
         if before is wanted or before == wanted:
             continue
+        if nodes is None:
+            nodes = parent.childNodes
         node = nodes.item(index)
         if isinstance(wanted, str) and isinstance(before, str):
             node.data = wanted
@@ -106,7 +110,7 @@ def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) ->
             parent.replaceChild(create(wanted), node)
         else:
             patch_element(node, before, wanted)
-    while nodes.length > len(new):
+    for _ in range(len(old) - len(new)):
         parent.removeChild(parent.lastChild)
 
 
