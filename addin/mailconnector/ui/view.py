@@ -53,21 +53,22 @@ class _Dom:
         self.append = call.bind(window.Element.prototype.append)  # strings become text nodes, never markup
 
 
-_dom: list[_Dom] = []  # made on first use: no JS object may exist when the build snapshots the modules
+_made: list[_Dom] = []  # made on first use: no JS object may exist when the build snapshots the modules
+
+
+def _dom() -> _Dom:
+    if not _made:
+        _made.append(_Dom())
+    return _made[0]
 
 
 def create(node: Node) -> Any:
     if isinstance(node, str):
         return document.createTextNode(node)
-    if not _dom:
-        _dom.append(_Dom())
-    dom = _dom[0]
+    dom = _dom()
     element = dom.element_ns(SVG_NS, node.tag) if node.tag in SVG_TAGS else dom.element(node.tag)
     for name, value in node.attrs:
-        if name in _PROPERTIES:
-            _set(element, name, value)
-        else:
-            dom.set_attribute(element, name, "" if value is True else str(value))
+        _set(element, name, value)
     if node.children:
         dom.append(element, *[child if isinstance(child, str) else create(child) for child in node.children])
     return element
@@ -79,7 +80,7 @@ def _set(element: Any, name: str, value: str | bool) -> None:
         if name != "value":
             element.setAttribute(name, "")
         return
-    element.setAttribute(name, "" if value is True else str(value))
+    _dom().set_attribute(element, name, "" if value is True else str(value))
 
 
 def _unset(element: Any, name: str) -> None:
