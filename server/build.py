@@ -46,7 +46,7 @@ OFFICE_JS_CDN = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".css", ".html", ".py", ".toml", ".xml", ".svg", ".txt", ".eml"}
 HASH_LEN = 12
 # Files of the pane shell that get content-hashed names and are referenced from index.html.
-SHELL_FILES = ("boot.js", "bytes.mjs", "office-ready.js", "styles/pane.css")
+SHELL_FILES = ("boot.js", "bytes.mjs", "office-ready.js", "page.mjs", "styles/pane.css")
 # Dev-build pages that run the pane's runtime; at the root so that the config's relative paths hold.
 DEV_PAGES_AT_ROOT = ("test-harness.html",)
 
