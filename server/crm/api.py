@@ -103,6 +103,7 @@ async def vtews(request: Request) -> Response:
     state: AppState = request.app.state.crm
     name = request.path_params.get("operation", "")
     if request.method == "OPTIONS":
+        state.saw_options(request.url.path, request.url.query, request.headers.get("access-control-request-method"))
         return Response(status_code=200)
     op = OPERATIONS.get(name)
     if op is not None and op.component and not state.switches.component:

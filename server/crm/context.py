@@ -21,6 +21,12 @@ class AppState:
     catalog: Catalog
     faults: Faults = field(default_factory=lambda: Faults(enabled=False))
     switches: Switches = field(default_factory=Switches)  # changed only through /_test/mode
+    # test mode only: the OPTIONS requests seen (a browser's CORS preflights among them), /_test/preflights
+    preflights: list[dict[str, str | None]] = field(default_factory=list)
+
+    def saw_options(self, path: str, query: str, requested_method: str | None) -> None:
+        if self.faults.enabled:
+            self.preflights.append({"path": path, "query": query, "requested_method": requested_method})
 
 
 @dataclass

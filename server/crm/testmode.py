@@ -4,6 +4,8 @@ stored, and fault injection for reliability tests (see server.crm.faults).
 GET /_test/messages[?messageid=]   GET /_test/links[?messageid=]   GET /_test/documents[?messageid=]
 GET /_test/uploads[?user=]         GET /_test/store (SHA-256 of every stored file)
 GET/POST/DELETE /_test/faults, POST /_test/faults/release      GET/POST/DELETE /_test/mode (server.crm.switches)
+GET/DELETE /_test/preflights: the OPTIONS requests on operation routes since the last DELETE (path, query
+and the Access-Control-Request-Method of a browser's CORS preflight; none for an OPTIONS sent as such)
 """
 
 from __future__ import annotations
@@ -140,6 +142,13 @@ async def mode(request: Request) -> Response:
     return JSONResponse(state.switches.describe())
 
 
+async def preflights(request: Request) -> Response:
+    state: AppState = request.app.state.crm
+    if request.method == "DELETE":
+        state.preflights.clear()
+    return JSONResponse(state.preflights)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_test/messages", _inspect(_messages)),
@@ -150,4 +159,5 @@ def routes() -> list[BaseRoute]:
         Route("/_test/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_test/faults/release", release, methods=["POST"]),
         Route("/_test/mode", mode, methods=["GET", "POST", "DELETE"]),
+        Route("/_test/preflights", preflights, methods=["GET", "DELETE"]),
     ]

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Callable
+
+import httpx
 import pytest
 
 from tests.conftest import RunningCrm
@@ -10,6 +15,14 @@ from tests.support.browser import PyodideHarness
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.browser
+
+
+def wait_until(done: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not seen within {seconds} s: {what}")
+        time.sleep(0.02)
 
 
 def test_a_drawn_subtree_is_elements_and_text_never_markup(harness: PyodideHarness) -> None:
@@ -118,3 +131,45 @@ async def main():
     assert result["moved"] == 302  # "manual" hides the status: a redirect is reported all the same
     assert result["refused"] == "TypeError: Failed to fetch"
 
+
+def test_asking_the_permission_ahead_spares_the_next_call_its_preflight(
+    harness: PyodideHarness, crm: RunningCrm
+) -> None:
+    """A search typed after a pause: the CRM's CORS permission, asked while the user types (an OPTIONS the
+    browser preflights), lets the search's POST go without a preflight of its own: one round trip."""
+    tag = uuid.uuid4().hex
+    asked = f"{crm.url}/restapi/v1/vtews/mcstatus?t={tag}-asked"  # addresses no other test has called:
+    cold = f"{crm.url}/restapi/v1/vtews/mcstatus?t={tag}-cold"  # the browser holds no permission for them
+    harness.run(
+        """
+import httpx
+from mailconnector.crm.transport import FetchTransport
+
+async def main():
+    FetchTransport().ask_permission(httpx.URL(ASKED))
+""",
+        ASKED=asked,
+    )
+
+    def seen(url: str) -> list[str | None]:
+        query = url.split("?", 1)[1]
+        return [p["requested_method"] for p in httpx.get(f"{crm.url}/_test/preflights").json() if p["query"] == query]
+
+    # the browser's preflight, then the OPTIONS itself (sent once the permission is in the browser's cache)
+    wait_until(lambda: len(seen(asked)) == 2, "the permission asked")
+    assert seen(asked) == ["OPTIONS", None]
+    statuses = harness.run(
+        """
+import httpx
+from mailconnector.crm.transport import FetchTransport
+
+async def main():
+    async with httpx.AsyncClient(transport=FetchTransport()) as http:
+        return [(await http.post(url, data={}, auth=("anna", "token"))).status_code for url in (ASKED, COLD)]
+""",
+        ASKED=asked,
+        COLD=cold,
+    )
+    assert statuses == [200, 200]
+    assert seen(asked) == ["OPTIONS", None]  # the POST with its Authorization header went straight out
+    assert seen(cold) == ["POST"]  # without it: a preflight first, a second round trip

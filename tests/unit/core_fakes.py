@@ -186,6 +186,7 @@ class FakeClient:
         self.corrupt: dict[str, Callable[[bytes], bytes]] = {}
         self.valid_tokens: set[str] = set()
         self.closed = False
+        self.prepared = 0  # prepare_search() calls (not in `calls`: it is not a CRM operation)
 
     # scripting
     def answer(self, operation: str, *answers: Any) -> None:
@@ -265,6 +266,9 @@ class FakeClient:
             RecordSummary(module=module.name, id="4x10", label="Mario Rossi", email="mario.rossi@example.it"),
         )
         return SearchResult(module=module.name, text=text, records=records, total=1, limit=limit)
+
+    def prepare_search(self) -> None:
+        self.prepared += 1
 
     async def search(
         self, module: LinkableModule, text: str, limit: int = 25, *, resolve_references: bool = True,

@@ -332,6 +332,27 @@ def test_a_keystroke_is_one_render_and_the_debounce_counts_from_it() -> None:
     run(scenario)
 
 
+def test_typing_a_search_has_its_permission_asked_during_the_debounce() -> None:
+    """Each keystroke that will search after the debounce lets the client get the browser's CORS check of the
+    search done meanwhile (the client asks at most every few seconds); Enter and an emptied field do not."""
+
+    async def scenario() -> None:
+        pane = make_pane()
+        pane.app.start(mail())
+        await sign_in(pane)
+        assert pane.client.prepared == 0
+        pane.app.type_query("r")
+        pane.app.type_query("ro")
+        assert pane.client.prepared == 2
+        assert pane.app.search_now() is True  # Enter: the search leaves now, nothing to prepare ahead
+        await settle()
+        assert [c.args[1] for c in pane.client.calls if c.name == "search"] == ["ro"]
+        pane.app.type_query("")
+        assert pane.client.prepared == 2
+
+    run(scenario)
+
+
 def test_enter_sends_the_waiting_search_at_once() -> None:
     async def scenario() -> None:
         pane = make_pane()

@@ -417,6 +417,35 @@ class HeldCount(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+class AskingTransport(httpx.MockTransport):
+    """A transport that, like the browser's, can have the CRM's CORS permission asked ahead of a call."""
+
+    def __init__(self, fake: FakeCrm) -> None:
+        super().__init__(fake.handler)
+        self.asked: list[str] = []
+
+    def ask_permission(self, url: httpx.URL) -> None:
+        self.asked.append(str(url))
+
+
+def test_a_search_being_typed_has_its_permission_asked_once_per_few_seconds() -> None:
+    """Browsers keep the CRM's CORS permission 5 s (the CRM says nothing else): asked again after 4 s."""
+    fake = search_crm([ROSSI], 1)
+    transport = AskingTransport(fake)
+    now = [100.0]
+    client = CrmClient(BASE, transport=transport, clock=lambda: now[0])
+    client.set_credentials("anna", "token")
+    for step in (0.0, 1.0, 2.9, 0.2, 5.0):  # keystrokes, seconds apart
+        now[0] += step
+        client.prepare_search()
+    query = f"{BASE.rstrip('/')}/restapi/v1/vtews/query"
+    assert transport.asked == [query, query, query]  # at 100, at 104.1 (4.1 s later) and at 109.1
+    assert fake.calls("query") == []  # asking is not a query: the CRM did no work
+    run(client.aclose())
+    # httpx's own transports (CPython) have no browser to ask: nothing happens
+    CrmClient(BASE, transport=httpx.MockTransport(fake.handler)).prepare_search()
+
+
 def test_the_page_shows_before_the_count_whatever_its_size() -> None:
     async def go(rows: list[dict[str, Any]], total: int) -> tuple[list[Any], Any]:
         fake = search_crm(rows, total)

@@ -58,6 +58,8 @@ class CrmSession(Protocol):
 
     async def modules(self) -> tuple[LinkableModule, ...]: ...
 
+    def prepare_search(self) -> None: ...
+
     async def search(
         self, module: LinkableModule, text: str, limit: int = ..., *, resolve_references: bool = ...,
         on_rows: Callable[[SearchResult], None] | None = ...,

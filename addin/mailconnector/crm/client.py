@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -78,6 +79,7 @@ class CrmClient:
         retry: RetryPolicy | None = None,
         on_session_expired: SessionExpiredHook | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`timeout` (seconds) applies to operations without their own entry in `timeouts`
         (defaults: connection.OPERATION_TIMEOUTS, uploads and links longer)."""
@@ -92,6 +94,7 @@ class CrmClient:
             retry=retry,
             on_session_expired=on_session_expired,
             sleep=sleep,
+            clock=clock,
         )
         self.user: CrmUser | None = None
         self._descriptions: dict[tuple[str | None, str], ModuleDescription] = {}
@@ -218,6 +221,10 @@ class CrmClient:
         if not isinstance(data, dict):
             raise CrmProtocolError("retrieve: the answer is not a record.", operation="retrieve")
         return parse(CrmRecord, {"id": data.get("id"), "fields": data}, "retrieve")
+
+    def prepare_search(self) -> None:
+        """A search is being typed: see `Connection.prepare` (its CORS permission asked during the debounce)."""
+        self._conn.prepare("query")
 
     async def search(
         self,

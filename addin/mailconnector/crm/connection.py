@@ -7,6 +7,7 @@ Every operation is a POST to `<base>/restapi/v1/vtews/<operation>` with its para
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,10 @@ OPERATION_TIMEOUTS: dict[str, float] = {
     "mclink": 120.0,  # one transaction filing every document of a large mail
 }
 CONNECT_TIMEOUT = 10.0
+# How long a browser keeps the CRM's CORS permission for an address when the CRM does not say: 5 s, the
+# Fetch standard's default max-age (Chromium and WebKit alike). Stock vtenext sends no
+# Access-Control-Max-Age, so `prepare` asks again once this much of it may have gone by.
+PERMISSION_KEPT_SECONDS = 4.0
 
 
 class _NoCookies(httpx.Cookies):
@@ -65,6 +70,7 @@ class Connection:
         retry: RetryPolicy | None = None,
         on_session_expired: SessionExpiredHook | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self.username: str | None = None
@@ -75,8 +81,11 @@ class Connection:
         self._timeouts = {**OPERATION_TIMEOUTS, **(timeouts or {})}
         self._renewal = asyncio.Lock()
         self._endpoints: dict[tuple[CrmUrl, str], httpx.URL] = {}
+        self._clock = clock
+        self._permission_asked: dict[httpx.URL, float] = {}
+        self._transport = transport or default_transport()
         self._http = _CookielessClient(
-            transport=transport or default_transport(),
+            transport=self._transport,
             follow_redirects=False,
             trust_env=False,  # only the CRM the user chose receives mail data, never a proxy from env
             headers={"Accept": "application/json"},
@@ -92,6 +101,24 @@ class Connection:
         if url is None:
             url = self._endpoints[key] = httpx.URL(self.url.endpoint(operation))
         return url
+
+    def prepare(self, operation: str) -> None:
+        """A call of `operation` is coming (a search is being typed): in a browser, the CRM's CORS
+        permission for its address is asked now, while the user types, unless it was asked less than
+        PERMISSION_KEPT_SECONDS ago. Every call sends an Authorization header, so the browser asks the
+        CRM first (an OPTIONS preflight) unless it holds a permission it got in the last 5 s: after a
+        pause, a search would otherwise take two round trips. Nothing is awaited and nothing can fail
+        here; elsewhere than in a browser there is nothing to ask."""
+        ask = getattr(self._transport, "ask_permission", None)
+        if ask is None:
+            return
+        url = self._endpoint(operation)
+        now = self._clock()
+        asked = self._permission_asked.get(url)
+        if asked is not None and now - asked < PERMISSION_KEPT_SECONDS:
+            return
+        self._permission_asked[url] = now
+        ask(url)
 
     def timeout_for(self, operation: str) -> float:
         return self._timeouts.get(operation, self._timeouts.get("default", DEFAULT_TIMEOUT))

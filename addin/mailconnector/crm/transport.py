@@ -92,6 +92,20 @@ class FetchTransport(httpx.AsyncBaseTransport):
         return httpx.Response(answer.status, headers=received, content=answer.body.to_bytes(), request=request)
 
 
+    def ask_permission(self, url: httpx.URL) -> None:
+        """Has the browser ask the CRM's CORS permission for `url` now, not in front of the next call to it.
+
+        A bare OPTIONS request: a method no browser sends without asking first, so the browser sends its
+        own OPTIONS preflight, and keeps what the CRM allows in it (methods POST and OPTIONS, headers
+        Authorization and Content-Type: crm-protocol section 1) for every request to that address, the
+        next POST with its Authorization header included. The CRM answers both OPTIONS with an empty
+        200 without doing any work. Not awaited: a failure here is the next call's to report."""
+        _page().send(str(url), "OPTIONS", to_js([]), None, PERMISSION_DEADLINE_MS)
+
+
+PERMISSION_DEADLINE_MS = 10_000
+
+
 def _page() -> Any:
     page = getattr(js, "MailConnectorPage", None)
     if page is None:
