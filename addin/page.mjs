@@ -7,8 +7,8 @@
  * answer: a redraw walked the page from Python a node at a time, and reading an answer took two awaits
  * (the headers, then the body). Here each is one call:
  *
- *   MailConnectorPage.draw(json)             // a new subtree: elements and text nodes, never markup
- *   MailConnectorPage.patch(parent, json)    // the changes ui/view.py found by comparing two trees
+ *   MailConnectorPage.patch(parent, json)    // the changes ui/view.py found by comparing two trees,
+ *                                            // new subtrees drawn here: elements and text nodes, never markup
  *   const call = MailConnectorPage.send(url, method, headers, body, deadlineMs)
  *   const answer = await call.answer         // headers and the whole body, or why there is none
  *   call.abort()                             // the caller gave up: the browser drops the request too
@@ -45,6 +45,10 @@ function removeAttribute(element, name) {
   element.removeAttribute(name);
 }
 
+/**
+ * The DOM node for a node of the view's tree: a string (a text node) or `[tag, [[name, value], ...],
+ * [child, ...]]`, which is how `json.dumps` writes the view's `El` tuples.
+ */
 function build(node) {
   if (typeof node === "string") return document.createTextNode(node);
   const [tag, attributes, children] = node;
@@ -53,14 +57,6 @@ function build(node) {
   for (const [name, value] of attributes) setAttribute(element, name, value);
   for (const child of children) element.appendChild(build(child));
   return element;
-}
-
-/**
- * The node described by `json`: a string (a text node) or `[tag, [[name, value], ...], [child, ...]]`,
- * which is how `json.dumps` writes the view's `El` tuples.
- */
-export function draw(json) {
-  return build(JSON.parse(json));
 }
 
 /**
@@ -134,6 +130,6 @@ export function send(url, method, headers, body, deadlineMs) {
   return { answer, abort: () => controller.abort() };
 }
 
-const api = { draw, patch, send };
+const api = { patch, send };
 globalThis.MailConnectorPage = api;
 export default api;

@@ -99,6 +99,15 @@ def to_js(value: Any, **options: Any) -> Any:
     return _ffi().to_js(value, **options)
 
 
+def page_module(name: str, source: str) -> Any:
+    """The global a page module of the pane defines (`MailConnectorPage` from addin/page.mjs, ...),
+    with a clear error where the page did not load it (index.html and the test harness do)."""
+    module = getattr(window, name, None) if IN_BROWSER else None
+    if module is None:
+        raise RuntimeError(f"{name} ({source}) is not loaded in this page")
+    return module
+
+
 def create_once_callable(func: Callable[..., Any]) -> Any:
     """A JS function that calls `func` once and then frees itself (Office's async callbacks)."""
     from pyodide.ffi import create_once_callable as make
@@ -106,4 +115,6 @@ def create_once_callable(func: Callable[..., Any]) -> Any:
     return make(func)
 
 
-__all__ = ["IN_BROWSER", "JsException", "create_once_callable", "create_proxy", "document", "to_js", "window"]
+__all__ = [
+    "IN_BROWSER", "JsException", "create_once_callable", "create_proxy", "document", "page_module", "to_js", "window",
+]

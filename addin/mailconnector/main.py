@@ -25,7 +25,7 @@ from mailconnector.office.errors import OfficeError
 from mailconnector.ui.host_screens import HostProblem, host_screen
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.token_store import LocalTokenStore
-from mailconnector.ui.view import View, create
+from mailconnector.ui.view import View, patch_children
 from mailconnector.version import VERSION
 
 _running: dict[str, Any] = {}  # keeps the pane's objects and tasks alive (and reachable when debugging)
@@ -86,7 +86,8 @@ def _show_host_problem(problem: HostProblem) -> None:
     root = document.getElementById("app")
     translator = Translator(str(window.navigator.language))
     document.documentElement.setAttribute("lang", translator.locale.tag)
-    root.replaceChildren(*(create(node) for node in host_screen(problem, translator, VERSION)))
+    root.replaceChildren()
+    patch_children(root, (), tuple(host_screen(problem, translator, VERSION)))
     root.setAttribute("data-screen", f"host-{problem}")
     root.setAttribute("data-state", "host")
     root.setAttribute("aria-busy", "false")

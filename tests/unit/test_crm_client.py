@@ -11,6 +11,7 @@ import pytest
 
 from mailconnector.crm import CrmClient, vtql
 from mailconnector.crm import errors as e
+from mailconnector.crm.retry import NO_RETRY
 from mailconnector.models import CloudLink, LinkableModule, LinkAttachment, LinkMessage, UploadState
 from tests.client.fake_crm import (
     BASE,
@@ -423,9 +424,15 @@ class AskingTransport(httpx.MockTransport):
     def __init__(self, fake: FakeCrm) -> None:
         super().__init__(fake.handler)
         self.asked: list[str] = []
+        self.down = False
 
     def ask_permission(self, url: httpx.URL) -> None:
         self.asked.append(str(url))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("TypeError: Failed to fetch", request=request)
+        return await super().handle_async_request(request)
 
 
 def test_a_search_being_typed_has_its_permission_asked_once_per_few_seconds() -> None:
@@ -444,6 +451,29 @@ def test_a_search_being_typed_has_its_permission_asked_once_per_few_seconds() ->
     run(client.aclose())
     # httpx's own transports (CPython) have no browser to ask: nothing happens
     CrmClient(BASE, transport=httpx.MockTransport(fake.handler)).prepare_search()
+
+
+def test_no_permission_is_asked_of_a_crm_the_last_call_could_not_reach() -> None:
+    """CRM down (or refusing CORS): the browser would only log one more refused request per pause; the
+    search itself says what is wrong. Asked again once a call gets an answer."""
+
+    async def go() -> list[str]:
+        fake = search_crm([ROSSI], 1)
+        transport = AskingTransport(fake)
+        now = [0.0]
+        async with CrmClient(BASE, transport=transport, clock=lambda: now[0], retry=NO_RETRY) as client:
+            client.set_credentials("anna", "token")
+            transport.down = True
+            with pytest.raises(e.NetworkError):
+                await client.query("SELECT * FROM Contacts;")
+            client.prepare_search()
+            transport.down = False
+            await client.query("SELECT * FROM Contacts;")
+            now[0] += 10
+            client.prepare_search()
+        return transport.asked
+
+    assert run(go()) == [f"{BASE}/restapi/v1/vtews/query"]
 
 
 def test_the_page_shows_before_the_count_whatever_its_size() -> None:

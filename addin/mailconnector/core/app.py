@@ -604,9 +604,9 @@ class App:
             return
         self._choice(search=replace(self.state.choice.search, status="waiting", problem=None), **field)
         delay = self.debounce if debounce is None else debounce
+        self._search_task = self._spawn(self._search(generation, text, typed + delay), mail_bound=True)
         if delay > 0 and self._client is not None:
             self._client.prepare_search()  # the browser's CORS check of the search, while the user types
-        self._search_task = self._spawn(self._search(generation, text, typed + delay), mail_bound=True)
 
     async def _search(self, generation: int, text: str, due: float) -> None:
         # The debounce counts from the keystroke: drawing it and starting this task are taken off the wait.

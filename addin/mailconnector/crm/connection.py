@@ -16,7 +16,7 @@ import httpx
 from mailconnector.crm.envelope import decode_response, map_transport_error
 from mailconnector.crm.errors import AuthenticationRequired, CrmError, SessionExpired
 from mailconnector.crm.retry import RetryPolicy, is_transient
-from mailconnector.crm.transport import NATIVE_BODY, default_transport
+from mailconnector.crm.transport import NATIVE_BODY, AsksPermission, default_transport
 from mailconnector.crm.urls import CrmUrl
 
 SessionExpiredHook = Callable[[], Awaitable[str | None]]
@@ -83,6 +83,7 @@ class Connection:
         self._endpoints: dict[tuple[CrmUrl, str], httpx.URL] = {}
         self._clock = clock
         self._permission_asked: dict[httpx.URL, float] = {}
+        self._unreachable = False  # the last call got no answer at all (network, CORS, timeout): see `prepare`
         self._transport = transport or default_transport()
         self._http = _CookielessClient(
             transport=self._transport,
@@ -107,10 +108,10 @@ class Connection:
         permission for its address is asked now, while the user types, unless it was asked less than
         PERMISSION_KEPT_SECONDS ago. Every call sends an Authorization header, so the browser asks the
         CRM first (an OPTIONS preflight) unless it holds a permission it got in the last 5 s: after a
-        pause, a search would otherwise take two round trips. Nothing is awaited and nothing can fail
-        here; elsewhere than in a browser there is nothing to ask."""
-        ask = getattr(self._transport, "ask_permission", None)
-        if ask is None:
+        pause, a search would otherwise take two round trips. Nothing is awaited. Not while the last
+        call could not reach the CRM: the browser would only log one more refused request, and the
+        call itself says what is wrong. Elsewhere than in a browser there is nothing to ask."""
+        if not isinstance(self._transport, AsksPermission) or self._unreachable:
             return
         url = self._endpoint(operation)
         now = self._clock()
@@ -118,7 +119,7 @@ class Connection:
         if asked is not None and now - asked < PERMISSION_KEPT_SECONDS:
             return
         self._permission_asked[url] = now
-        ask(url)
+        self._transport.ask_permission(url)
 
     def timeout_for(self, operation: str) -> float:
         return self._timeouts.get(operation, self._timeouts.get("default", DEFAULT_TIMEOUT))
@@ -212,5 +213,7 @@ class Connection:
                 extensions={NATIVE_BODY: body} if body is not None else None,
             )
         except httpx.TransportError as exc:
+            self._unreachable = True
             raise map_transport_error(operation, exc) from exc
+        self._unreachable = False
         return decode_response(operation, response)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mailconnector.browser import IN_BROWSER, JsException, to_js, window
+from mailconnector.browser import IN_BROWSER, JsException, page_module, to_js, window
 
 
 class HeldBytesError(ValueError):
@@ -49,10 +49,7 @@ class HeldBytes:
 
 
 def _api() -> Any:
-    api = getattr(window, "MailConnectorBytes", None) if IN_BROWSER else None
-    if api is None:
-        raise RuntimeError("MailConnectorBytes (addin/bytes.mjs) is not loaded in this page")
-    return api
+    return page_module("MailConnectorBytes", "addin/bytes.mjs")
 
 
 def available() -> bool:

@@ -7,14 +7,13 @@ and its type checks do not depend on the browser); it just cannot send anything 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
 # PyScript's window and ffi (mailconnector.browser): importable under CPython too, where tests use
 # httpx's own transports and nothing here is called.
-from mailconnector.browser import IN_BROWSER, to_js
-from mailconnector.browser import window as js
+from mailconnector.browser import IN_BROWSER, page_module, to_js
 
 # Request extension: a body fetch sends as it is (a FormData with Blob slices, see crm/held.py).
 NATIVE_BODY = "mailconnector.body"
@@ -44,6 +43,19 @@ _NOT_SENT = frozenset(
 )
 # fetch has already decoded the body: these would describe bytes httpx never sees.
 _NOT_RECEIVED = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+# The bare OPTIONS of `ask_permission`: the CRM answers it at once, empty; past this it is abandoned
+# (and the search's own POST is preflighted as before).
+PERMISSION_DEADLINE_MS = 10_000
+
+
+@runtime_checkable
+class AsksPermission(Protocol):
+    """A transport that can have the CRM's CORS permission for an address asked ahead of a call to it
+    (the browser's: `FetchTransport`). httpx's own transports have no browser to ask."""
+
+    def ask_permission(self, url: httpx.URL) -> Any: ...
 
 
 class FetchFailed(httpx.ConnectError):
@@ -91,26 +103,20 @@ class FetchTransport(httpx.AsyncBaseTransport):
         received = [(k, v) for k, v in answer.headers.to_py() if k not in _NOT_RECEIVED]  # names come lowercase
         return httpx.Response(answer.status, headers=received, content=answer.body.to_bytes(), request=request)
 
-
-    def ask_permission(self, url: httpx.URL) -> None:
+    def ask_permission(self, url: httpx.URL) -> Any:
         """Has the browser ask the CRM's CORS permission for `url` now, not in front of the next call to it.
 
         A bare OPTIONS request: a method no browser sends without asking first, so the browser sends its
         own OPTIONS preflight, and keeps what the CRM allows in it (methods POST and OPTIONS, headers
         Authorization and Content-Type: crm-protocol section 1) for every request to that address, the
         next POST with its Authorization header included. The CRM answers both OPTIONS with an empty
-        200 without doing any work. Not awaited: a failure here is the next call's to report."""
-        _page().send(str(url), "OPTIONS", to_js([]), None, PERMISSION_DEADLINE_MS)
-
-
-PERMISSION_DEADLINE_MS = 10_000
+        200 without doing any work. The pane does not wait for it (a failure here is the next call's to
+        report); the call is returned so that a test can."""
+        return _page().send(str(url), "OPTIONS", to_js([]), None, PERMISSION_DEADLINE_MS)
 
 
 def _page() -> Any:
-    page = getattr(js, "MailConnectorPage", None)
-    if page is None:
-        raise RuntimeError("MailConnectorPage (addin/page.mjs) is not loaded in this page")
-    return page
+    return page_module("MailConnectorPage", "addin/page.mjs")
 
 
 def _deadline_seconds(request: httpx.Request) -> float | None:

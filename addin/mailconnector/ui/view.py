@@ -22,15 +22,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from mailconnector.browser import create_proxy, document, window
+from mailconnector.browser import create_proxy, document, page_module
 from mailconnector.core.app import App
 from mailconnector.core.state import AppState
 from mailconnector.ui import clipboard, screens
 from mailconnector.ui.i18n import Translator
-from mailconnector.ui.vdom import El, Node
+from mailconnector.ui.vdom import AttrValue, El, Node
 
+# Trees are built fresh by `screens` (no cycles to look for) and only page.mjs reads the text: no spaces.
 _encode = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 
 
@@ -40,16 +41,14 @@ def _js(value: Any) -> Any:
 
 
 class _Page:
-    """`addin/page.mjs`'s drawing functions, looked up once. A render is one call into JavaScript: the
+    """`addin/page.mjs`'s `patch`, looked up once. A render is one call into JavaScript: the
     changes, worked out here by comparing trees, go over as JSON (`El` tuples are JSON arrays) and
     page.mjs applies them. Walking the page from here cost a crossing per element read or written, and
-    each element read makes a proxy: a page of 25 hits took 3.0 ms one DOM call at a time, 1.0-2.8 ms
-    with bound DOM functions, and a search's render ~0.7 ms even when only a status line changed."""
+    each element read makes a proxy: drawing a page of 25 hits took 3.0 ms one DOM call at a time,
+    1.0-2.8 ms with bound DOM functions."""
 
     def __init__(self) -> None:
-        page = window.MailConnectorPage
-        self.draw = page.draw
-        self.patch = page.patch
+        self.patch = page_module("MailConnectorPage", "addin/page.mjs").patch
 
 
 _made: list[_Page] = []  # made on first use: no JS object may exist when the build snapshots the modules
@@ -61,13 +60,15 @@ def _page() -> _Page:
     return _made[0]
 
 
-def create(node: Node) -> Any:
-    """The DOM node for `node` (strings become text nodes, never markup)."""
-    return _page().draw(_encode(node))
-
-
 Path = tuple[int, ...]
-Change = tuple[object, ...]  # ("append" | "replace" | "text" | "set" | "unset" | "trim", path, ...): page.mjs's
+# One change, as page.mjs's `patch` applies it (positions from the patched parent).
+Change = (
+    tuple[Literal["append", "replace"], Path, Node]
+    | tuple[Literal["text"], Path, str]
+    | tuple[Literal["set"], Path, str, AttrValue]
+    | tuple[Literal["unset"], Path, str]
+    | tuple[Literal["trim"], Path, int]
+)
 
 
 def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) -> None:
