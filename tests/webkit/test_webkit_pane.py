@@ -148,3 +148,36 @@ def test_connect_sign_in_search_link_and_receipt_in_webkit(webkit_pane: WebKitPa
     (link,) = rows("links")
     assert (link["module"], link["label"], link["linked_by"]) == ("Contacts", "Paolo Neri", "anna")
     assert pane.python_errors() == []
+
+
+def test_asking_the_permission_ahead_spares_the_search_its_preflight_in_webkit(
+    webkit_pane: WebKitPane, crm: RunningCrm
+) -> None:
+    """Outlook for Mac's engine keeps a CORS permission as Chromium does: after the pane's bare OPTIONS
+    (the search being typed, see tests/browser/test_page_module.py), the POST goes without a preflight."""
+    pane = webkit_pane
+    pane.open()
+    pane.session.wait_for("typeof MailConnectorPage === 'object'", what="page.mjs loaded")
+    tag = uuid.uuid4().hex
+    asked = f"{crm.url}/restapi/v1/vtews/mcstatus?t={tag}-asked"  # addresses never called before
+    cold = f"{crm.url}/restapi/v1/vtews/mcstatus?t={tag}-cold"
+    statuses = pane.session.run_async(
+        """(async ([asked, cold]) => {
+          const page = MailConnectorPage;
+          const permission = await page.send(asked, "OPTIONS", [], null, 10000).answer;
+          const headers = [["Authorization", "Basic " + btoa("anna:token")],
+                           ["Content-Type", "application/x-www-form-urlencoded"]];
+          const post = async (url) => (await page.send(url, "POST", headers, new Uint8Array(), 10000).answer).status;
+          return [permission.status, await post(asked), await post(cold)];
+        })(args)""",
+        asked,
+        cold,
+    )
+    assert statuses == [200, 200, 200]
+
+    def seen(url: str) -> list[str | None]:
+        query = url.split("?", 1)[1]
+        return [p["requested_method"] for p in httpx.get(f"{crm.url}/_test/preflights").json() if p["query"] == query]
+
+    assert seen(asked) == ["OPTIONS", None]
+    assert seen(cold) == ["POST"]
