@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from mailconnector.core.app import SEARCH_DEBOUNCE
+from mailconnector.core.app import SEARCH_DEBOUNCE, SEARCH_SPINNER_DELAY
 from mailconnector.core.ports import HostRefused, Remembered, StoredSession
 from mailconnector.crm import errors as e
 from mailconnector.models import LinkableModule, LookupLink, RecordSummary, SearchResult, Suggestion
+from mailconnector.ui import screens
+from mailconnector.ui.i18n import Translator
 from tests.unit.core_fakes import (
     BASE,
+    MODULES,
     FakeClient,
     FakeHost,
     Pane,
@@ -349,6 +353,48 @@ def test_typing_a_search_has_its_permission_asked_during_the_debounce() -> None:
         assert [c.args[1] for c in pane.client.calls if c.name == "search"] == ["ro"]
         pane.app.type_query("")
         assert pane.client.prepared == 2
+
+    run(scenario)
+
+
+def test_the_spinner_shows_only_for_a_search_still_running_after_its_delay() -> None:
+    """A quick answer never flashes a spinner (the status line says "Searching" from the keystroke); a slow
+    one gets it once SEARCH_SPINNER_DELAY has passed, and it goes with the answer."""
+
+    async def scenario() -> None:
+        release = asyncio.Event()
+
+        async def held(module: LinkableModule, text: str, limit: int = 25) -> SearchResult:
+            await release.wait()
+            return _result(module, text, 1, 1)
+
+        pane = make_pane(script=lambda c: c.answer("search", _result(MODULES[0], "ros", 1, 1), held))
+        pane.app.start(mail())
+        await sign_in(pane)
+
+        def spinning() -> bool:
+            tree = screens.pane(pane.state, Translator("en-GB"), datetime.now(UTC), "1.0.0")
+            status = next(e for n in tree for e in n.walk() if e.attr("id") == "mc-search-status")
+            return "loading" in str(status.attr("class"))
+
+        first = len(pane.states)
+        pane.app.type_query("ros")
+        assert pane.app.search_now() is True
+        await settle()
+        assert pane.state.choice.search.status == "results"
+        assert not any(s.choice.search.slow for s in pane.states[first:])  # answered at once: never a spinner
+
+        pane.app.type_query("bia")
+        assert pane.app.search_now() is True
+        await settle()
+        assert pane.state.choice.search.status == "searching" and not spinning()
+        assert pane.clock.asked[-1] == SEARCH_SPINNER_DELAY
+        pane.clock.elapse()
+        await settle()
+        assert pane.state.choice.search.status == "searching" and spinning()
+        release.set()
+        await settle()
+        assert pane.state.choice.search.status == "results" and not spinning()
 
     run(scenario)
 

@@ -50,10 +50,11 @@ from mailconnector.core.state import (
 from mailconnector.core.unlink import UnlinkFlow
 from mailconnector.crm import errors
 from mailconnector.crm.urls import normalise_crm_url
-from mailconnector.models import LoginResult, LookupResult, MailSnapshot, SearchResult
+from mailconnector.models import LinkableModule, LoginResult, LookupResult, MailSnapshot, SearchResult
 
 Listener = Callable[[AppState], None]
 SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search is sent (Enter sends at once)
+SEARCH_SPINNER_DELAY = 0.3  # seconds a search runs before its spinner shows (SearchView.slow)
 DEVICE_NAME = "Outlook add-in"
 
 
@@ -617,7 +618,19 @@ class App:
         if generation != self._search_generation or module is None or client is None:
             return
         self._choice(search=replace(self.state.choice.search, status="searching"))
+        spinner = self._spawn(self._spin_if_slow(generation), mail_bound=True)
+        try:
+            await self._search_answer(generation, module, client, text)
+        finally:
+            spinner.cancel()
 
+    async def _spin_if_slow(self, generation: int) -> None:
+        await self.sleep(SEARCH_SPINNER_DELAY)
+        search = self.state.choice.search
+        if generation == self._search_generation and search.status == "searching":
+            self._choice(search=replace(search, slow=True))
+
+    async def _search_answer(self, generation: int, module: LinkableModule, client: CrmSession, text: str) -> None:
         def rows_in(hits: SearchResult) -> None:
             # the hits show while the count is still on its way (it can only add "too many")
             if generation == self._search_generation:

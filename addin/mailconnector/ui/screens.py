@@ -472,7 +472,8 @@ def search_section(state: AppState, t: Translator) -> El:
                       "spellcheck": "false", "placeholder": t.t("search.placeholder"), "data-input": "query",
                       "value": choice.query, "disabled": module is None, "aria-describedby": "mc-search-status",
                       "aria-controls": "mc-results" if results is not None and search.status != "error" else None})),
-        h("p", {"class": "muted small search-status" + (" loading" if search.status == "searching" else ""),
+        h("p", {"class": "muted small search-status" + (" loading" if search.status == "searching" and search.slow
+                                                         else ""),
                 "id": "mc-search-status", "role": "status", "data-status": search.status}, status_text),
         h("div", {"class": "results-slot"}, results),
     )
