@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mailconnector.core.app import SEARCH_DEBOUNCE, SEARCH_SPINNER_DELAY
 from mailconnector.core.ports import HostRefused, Remembered, StoredSession
+from mailconnector.core.search_flow import SEARCH_DEBOUNCE, SEARCH_SPINNER_DELAY
 from mailconnector.crm import errors as e
 from mailconnector.models import LinkableModule, LookupLink, RecordSummary, SearchResult, Suggestion
 from mailconnector.ui import screens

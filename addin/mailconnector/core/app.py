@@ -33,6 +33,7 @@ from mailconnector.core.ports import (
     StoredSession,
     TokenStore,
 )
+from mailconnector.core.search_flow import SEARCH_DEBOUNCE, SearchFlow
 from mailconnector.core.state import (
     AppState,
     ConnectState,
@@ -43,18 +44,15 @@ from mailconnector.core.state import (
     Notice,
     Reauth,
     RecordChoice,
-    SearchView,
     SessionInfo,
     Target,
 )
 from mailconnector.core.unlink import UnlinkFlow
 from mailconnector.crm import errors
 from mailconnector.crm.urls import normalise_crm_url
-from mailconnector.models import LinkableModule, LoginResult, LookupResult, MailSnapshot, SearchResult
+from mailconnector.models import LoginResult, LookupResult, MailSnapshot
 
 Listener = Callable[[AppState], None]
-SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search is sent (Enter sends at once)
-SEARCH_SPINNER_DELAY = 0.3  # seconds a search runs before its spinner shows (SearchView.slow)
 DEVICE_NAME = "Outlook add-in"
 
 
@@ -89,14 +87,13 @@ class App:
         self._reauth_password: str | None = None
         self._mail_tasks: set[asyncio.Task[Any]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._search_task: asyncio.Task[Any] | None = None
-        self._search_generation = 0
         self._link_task: asyncio.Task[Any] | None = None
         self._uploads = UploadCache()
         self._stand_in_ids: dict[int, str] = {}  # mail key -> the Message-ID its link computed
         self._notice_ids = 0
         self._remembered = Remembered()
         self.origin = origin
+        self.searcher = SearchFlow(self)  # the search in the record screen (core/search_flow.py)
         self.unlink = UnlinkFlow(self)
         self.doctor = DoctorFlow(self, probe=probe, origin=origin)
         self.creator = RecordCreator(self)  # "create a Contact/Lead from this mail" (core/create_record.py)
@@ -500,10 +497,7 @@ class App:
         for task in list(self._mail_tasks):
             task.cancel()
         self._mail_tasks.clear()
-        if self._search_task is not None:
-            self._search_task.cancel()
-            self._search_task = None
-        self._search_generation += 1
+        self.searcher.cancel()
 
     # --- choosing the record ----------------------------------------------------------------------------------
     def _enter_record_screen(self) -> None:
@@ -535,7 +529,7 @@ class App:
         self._choice(modules=modules, modules_status="ready", module=module)
         self._spawn(self.creator.load_createable(modules))
         if self.state.choice.query.strip():
-            self._start_search(self.state.choice.query)
+            self.searcher.start(self.state.choice.query)
 
     async def _load_links(self, key: int, mail: MailSnapshot) -> None:
         client = self._client
@@ -577,84 +571,14 @@ class App:
         self._choice(module=name)
         self._remembered = replace(self._remembered, module=name)
         self._spawn(self._save_preferences())
-        self._start_search(self.state.choice.query)
+        self.searcher.start(self.state.choice.query)
 
     def type_query(self, text: str) -> None:
-        self._start_search(text, query=text)  # one state, so one render, per keystroke
+        self.searcher.start(text, query=text)  # one state, so one render, per keystroke
 
     def search_now(self) -> bool:
         """Enter in the search field: the search waiting out its debounce starts now (True)."""
-        if self.state.choice.search.status != "waiting":
-            return False
-        self._start_search(self.state.choice.query, debounce=0.0)
-        return True
-
-    def _start_search(self, text: str, *, debounce: float | None = None, query: str | None = None) -> None:
-        """Debounced; a newer query cancels an older one (its fetch is aborted), and a late answer is
-        never shown. `query`: the search field's new text, set in the same state."""
-        typed = self.clock()
-        self._search_generation += 1
-        generation = self._search_generation
-        if self._search_task is not None:
-            self._search_task.cancel()
-            self._search_task = None
-        field = {} if query is None else {"query": query}
-        module = self.state.choice.current_module
-        if not text.strip() or module is None:
-            self._choice(search=SearchView(), **field)
-            return
-        self._choice(search=replace(self.state.choice.search, status="waiting", problem=None), **field)
-        delay = self.debounce if debounce is None else debounce
-        self._search_task = self._spawn(self._search(generation, text, typed + delay), mail_bound=True)
-        if delay > 0 and self._client is not None:
-            self._client.prepare_search()  # the browser's CORS check of the search, while the user types
-
-    async def _search(self, generation: int, text: str, due: float) -> None:
-        # The debounce counts from the keystroke: drawing it and starting this task are taken off the wait.
-        if (wait := due - self.clock()) > 0:
-            await self.sleep(wait)
-        module = self.state.choice.current_module
-        client = self._client
-        if generation != self._search_generation or module is None or client is None:
-            return
-        self._choice(search=replace(self.state.choice.search, status="searching"))
-        spinner = self._spawn(self._spin_if_slow(generation), mail_bound=True)
-        try:
-            await self._search_answer(generation, module, client, text)
-        finally:
-            spinner.cancel()
-
-    async def _spin_if_slow(self, generation: int) -> None:
-        await self.sleep(SEARCH_SPINNER_DELAY)
-        search = self.state.choice.search
-        if generation == self._search_generation and search.status == "searching":
-            self._choice(search=replace(search, slow=True))
-
-    async def _search_answer(self, generation: int, module: LinkableModule, client: CrmSession, text: str) -> None:
-        def rows_in(hits: SearchResult) -> None:
-            # the hits show while the count is still on its way (it can only add "too many")
-            if generation == self._search_generation:
-                self._choice(search=decisions.search_view(hits))
-
-        try:
-            result = await client.search(module, text, resolve_references=False, on_rows=rows_in)
-        except errors.CrmError as exc:
-            if generation != self._search_generation:
-                return
-            problem = await self._failed(exc)
-            if problem:
-                self._choice(search=SearchView(status="error", text=text, problem=problem))
-            return
-        if generation != self._search_generation:
-            return
-        # The hits show after one round trip; company and owner names follow (cached per session).
-        self._choice(search=decisions.search_view(result))
-        try:
-            named = await client.with_references(result)
-        except errors.CrmError:
-            return  # the names only add detail: the hits stay as they are
-        if generation == self._search_generation and named != result:
-            self._choice(search=decisions.search_view(named))
+        return self.searcher.now()
 
     def pick_suggestion(self, record_id: str) -> None:
         choice = self.state.choice

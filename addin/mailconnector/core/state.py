@@ -121,9 +121,9 @@ class SearchView:
     records: tuple[RecordSummary, ...] = ()
     total: int = 0
     problem: Message | None = None
-    # Searching for longer than SEARCH_SPINNER_DELAY: the spinner shows. A quicker answer shows none
-    # (the status line says "Searching" from the keystroke): no flash, and no frame for the browser to
-    # lay out and paint while the answer is coming in.
+    # Searching for longer than SEARCH_SPINNER_DELAY (core/search_flow.py): the spinner shows. A quicker
+    # answer shows none (the status line says "Searching" from the keystroke): no flash, and no frame
+    # for the browser to lay out and paint while the answer is coming in.
     slow: bool = False
 
 

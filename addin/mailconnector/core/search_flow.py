@@ -1,0 +1,113 @@
+"""The search of the record screen: what the user types, when it is sent, and what the page shows.
+
+Debounced from the keystroke (Enter sends at once); one round trip to the hits (the count follows
+and can only add "too many"); a newer query cancels an older one (its fetch is aborted) and a late
+answer is never shown; the spinner only for a search still running after SEARCH_SPINNER_DELAY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from mailconnector.core import decisions
+from mailconnector.core.ports import CrmSession
+from mailconnector.core.state import SearchView
+from mailconnector.crm import errors
+from mailconnector.models import LinkableModule, SearchResult
+
+if TYPE_CHECKING:
+    from mailconnector.core.app import App
+
+SEARCH_DEBOUNCE = 0.15  # seconds of quiet typing before a search is sent (Enter sends at once)
+SEARCH_SPINNER_DELAY = 0.3  # seconds a search runs before its spinner shows (SearchView.slow)
+
+
+class SearchFlow:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._task: asyncio.Task[Any] | None = None
+        self._generation = 0
+
+    def cancel(self) -> None:
+        """Another mail: the search in flight is dropped, and its answer will not be shown."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._generation += 1
+
+    def now(self) -> bool:
+        """Enter in the search field: the search waiting out its debounce starts now (True)."""
+        if self.app.state.choice.search.status != "waiting":
+            return False
+        self.start(self.app.state.choice.query, debounce=0.0)
+        return True
+
+    def start(self, text: str, *, debounce: float | None = None, query: str | None = None) -> None:
+        """Debounced; a newer query cancels an older one (its fetch is aborted), and a late answer is
+        never shown. `query`: the search field's new text, set in the same state."""
+        app = self.app
+        typed = app.clock()
+        self.cancel()
+        generation = self._generation
+        field = {} if query is None else {"query": query}
+        module = app.state.choice.current_module
+        if not text.strip() or module is None:
+            app._choice(search=SearchView(), **field)
+            return
+        app._choice(search=replace(app.state.choice.search, status="waiting", problem=None), **field)
+        delay = app.debounce if debounce is None else debounce
+        self._task = app._spawn(self._search(generation, text, typed + delay), mail_bound=True)
+        if delay > 0 and app._client is not None:
+            app._client.prepare_search()  # the browser's CORS check of the search, while the user types
+
+    async def _search(self, generation: int, text: str, due: float) -> None:
+        app = self.app
+        # The debounce counts from the keystroke: drawing it and starting this task are taken off the wait.
+        if (wait := due - app.clock()) > 0:
+            await app.sleep(wait)
+        module = app.state.choice.current_module
+        client = app._client
+        if generation != self._generation or module is None or client is None:
+            return
+        app._choice(search=replace(app.state.choice.search, status="searching"))
+        spinner = app._spawn(self._spin_if_slow(generation), mail_bound=True)
+        try:
+            await self._answer(generation, module, client, text)
+        finally:
+            spinner.cancel()
+
+    async def _spin_if_slow(self, generation: int) -> None:
+        await self.app.sleep(SEARCH_SPINNER_DELAY)
+        search = self.app.state.choice.search
+        if generation == self._generation and search.status == "searching":
+            self.app._choice(search=replace(search, slow=True))
+
+    async def _answer(self, generation: int, module: LinkableModule, client: CrmSession, text: str) -> None:
+        app = self.app
+
+        def rows_in(hits: SearchResult) -> None:
+            # the hits show while the count is still on its way (it can only add "too many")
+            if generation == self._generation:
+                app._choice(search=decisions.search_view(hits))
+
+        try:
+            result = await client.search(module, text, resolve_references=False, on_rows=rows_in)
+        except errors.CrmError as exc:
+            if generation != self._generation:
+                return
+            problem = await app._failed(exc)
+            if problem:
+                app._choice(search=SearchView(status="error", text=text, problem=problem))
+            return
+        if generation != self._generation:
+            return
+        # The hits show after one round trip; company and owner names follow (cached per session).
+        app._choice(search=decisions.search_view(result))
+        try:
+            named = await client.with_references(result)
+        except errors.CrmError:
+            return  # the names only add detail: the hits stay as they are
+        if generation == self._generation and named != result:
+            app._choice(search=decisions.search_view(named))
