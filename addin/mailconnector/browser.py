@@ -99,12 +99,19 @@ def to_js(value: Any, **options: Any) -> Any:
     return _ffi().to_js(value, **options)
 
 
+_page_modules: dict[str, Any] = {}  # filled on first use: no JS object may exist at snapshot time
+
+
 def page_module(name: str, source: str) -> Any:
     """The global a page module of the pane defines (`MailConnectorPage` from addin/page.mjs, ...),
-    with a clear error where the page did not load it (index.html and the test harness do)."""
-    module = getattr(window, name, None) if IN_BROWSER else None
+    looked up once, with a clear error where the page did not load it (index.html and the test
+    harness do)."""
+    module = _page_modules.get(name)
     if module is None:
-        raise RuntimeError(f"{name} ({source}) is not loaded in this page")
+        module = getattr(window, name, None) if IN_BROWSER else None
+        if module is None:
+            raise RuntimeError(f"{name} ({source}) is not loaded in this page")
+        _page_modules[name] = module
     return module
 
 

@@ -453,6 +453,7 @@ def search_section(state: AppState, t: Translator) -> El:
         status_text = t.t("search.too_many", total=t.number(search.total), shown=t.number(len(search.records)))
     elif search.status == "results":
         status_text = t.plural("search.results", len(search.records))
+    spinning = search.status == "searching" and search.slow  # a quick answer shows no spinner
     results: El | None = None
     if search.status == "error":
         results = banner(t, search.problem)
@@ -472,8 +473,7 @@ def search_section(state: AppState, t: Translator) -> El:
                       "spellcheck": "false", "placeholder": t.t("search.placeholder"), "data-input": "query",
                       "value": choice.query, "disabled": module is None, "aria-describedby": "mc-search-status",
                       "aria-controls": "mc-results" if results is not None and search.status != "error" else None})),
-        h("p", {"class": "muted small search-status" + (" loading" if search.status == "searching" and search.slow
-                                                         else ""),
+        h("p", {"class": "muted small search-status" + (" loading" if spinning else ""),
                 "id": "mc-search-status", "role": "status", "data-status": search.status}, status_text),
         h("div", {"class": "results-slot"}, results),
     )

@@ -40,26 +40,6 @@ def _js(value: Any) -> Any:
     return None if value is None or type(value).__name__ in ("JsNull", "JsUndefined") else value
 
 
-class _Page:
-    """`addin/page.mjs`'s `patch`, looked up once. A render is one call into JavaScript: the
-    changes, worked out here by comparing trees, go over as JSON (`El` tuples are JSON arrays) and
-    page.mjs applies them. Walking the page from here cost a crossing per element read or written, and
-    each element read makes a proxy: drawing a page of 25 hits took 3.0 ms one DOM call at a time,
-    1.0-2.8 ms with bound DOM functions."""
-
-    def __init__(self) -> None:
-        self.patch = page_module("MailConnectorPage", "addin/page.mjs").patch
-
-
-_made: list[_Page] = []  # made on first use: no JS object may exist when the build snapshots the modules
-
-
-def _page() -> _Page:
-    if not _made:
-        _made.append(_Page())
-    return _made[0]
-
-
 Path = tuple[int, ...]
 # One change, as page.mjs's `patch` applies it (positions from the patched parent).
 Change = (
@@ -77,7 +57,10 @@ def patch_children(parent: Any, old: tuple[Node, ...], new: tuple[Node, ...]) ->
     changes: list[Change] = []
     changes_of_children((), old, new, changes)
     if changes:
-        _page().patch(parent, _encode(changes))
+        # One call into JavaScript: walking the page from here cost a crossing per element read or
+        # written, and a proxy per element read (25 hits: 3.0 ms a DOM call at a time, 1.0-2.8 ms with
+        # bound DOM functions, before page.mjs).
+        page_module("MailConnectorPage", "addin/page.mjs").patch(parent, _encode(changes))
 
 
 def changes_of_children(path: Path, old: tuple[Node, ...], new: tuple[Node, ...], changes: list[Change]) -> None:
