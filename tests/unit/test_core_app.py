@@ -333,6 +333,44 @@ def test_a_keystroke_is_one_render_and_the_debounce_counts_from_it() -> None:
         await settle()
         assert [c.args[1] for c in pane.client.calls if c.name == "search"] == ["ros"]
 
+        # The browser took the keystroke 30 ms before Python got to it (a busy page): not waited twice.
+        pane.app.type_query("rossi", since_keystroke=0.03)
+        await settle()
+        assert pane.clock.asked[-1] == pytest.approx(SEARCH_DEBOUNCE - 0.03)
+
+    run(scenario)
+
+
+def test_the_search_is_sent_before_the_page_says_searching() -> None:
+    """Drawing "searching" takes a moment in the browser: the request goes out first. A search that ends
+    without waiting on the CRM never shows "searching" at all."""
+
+    async def scenario() -> None:
+        held = asyncio.Event()
+        seen: list[str] = []
+
+        async def answer(module: LinkableModule, text: str, limit: int = 25) -> SearchResult:
+            seen.append(pane.state.choice.search.status)  # what the page shows as the request goes out
+            await held.wait()
+            return _result(module, text, 2, 2)
+
+        pane = make_pane(script=lambda c: c.answer("search", answer, e.AuthenticationRequired("gone")))
+        pane.app.start(mail())
+        await sign_in(pane)
+        pane.app.type_query("ros")
+        await settle()
+        pane.clock.elapse()
+        await settle()
+        assert seen == ["waiting"]
+        assert pane.state.choice.search.status == "searching"
+        held.set()
+        await settle()
+        assert pane.state.choice.search.status == "results"
+
+        first = len(pane.states)
+        await search(pane, "rossi")  # refused before any request: no "searching" in between
+        assert "searching" not in [s.choice.search.status for s in pane.states[first:]]
+
     run(scenario)
 
 

@@ -573,8 +573,9 @@ class App:
         self._spawn(self._save_preferences())
         self.searcher.start(self.state.choice.query)
 
-    def type_query(self, text: str) -> None:
-        self.searcher.start(text, query=text)  # one state, so one render, per keystroke
+    def type_query(self, text: str, *, since_keystroke: float = 0.0) -> None:
+        """`since_keystroke`: seconds since the browser took the keystroke, taken off the debounce."""
+        self.searcher.start(text, query=text, since=since_keystroke)  # one state, so one render, per keystroke
 
     def search_now(self) -> bool:
         """Enter in the search field: the search waiting out its debounce starts now (True)."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mailconnector.core import decisions
+from mailconnector.core.eager import Eager
 from mailconnector.core.ports import CrmSession
 from mailconnector.core.state import SearchView
 from mailconnector.crm import errors
@@ -44,11 +45,12 @@ class SearchFlow:
         self.start(self.app.state.choice.query, debounce=0.0)
         return True
 
-    def start(self, text: str, *, debounce: float | None = None, query: str | None = None) -> None:
+    def start(self, text: str, *, debounce: float | None = None, query: str | None = None, since: float = 0.0) -> None:
         """Debounced; a newer query cancels an older one (its fetch is aborted), and a late answer is
-        never shown. `query`: the search field's new text, set in the same state."""
+        never shown. `query`: the search field's new text, set in the same state. `since`: seconds
+        between the keystroke and this call (the debounce counts from the keystroke)."""
         app = self.app
-        typed = app.clock()
+        typed = app.clock() - since
         self.cancel()
         generation = self._generation
         field = {} if query is None else {"query": query}
@@ -71,10 +73,16 @@ class SearchFlow:
         client = app._client
         if generation != self._generation or module is None or client is None:
             return
+        # The request goes out first (the answer's coroutine runs up to its fetch), then the page says
+        # "searching": drawing it first delayed the request by the drawing's time.
+        answer = Eager(self._answer(generation, module, client, text))
+        if answer.done:  # it did not have to wait (no CRM call): nothing to show in between
+            await answer
+            return
         app._choice(search=replace(app.state.choice.search, status="searching"))
         spinner = app._spawn(self._spin_if_slow(generation), mail_bound=True)
         try:
-            await self._answer(generation, module, client, text)
+            await answer
         finally:
             spinner.cancel()
 

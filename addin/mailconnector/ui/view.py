@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from mailconnector.browser import create_proxy, document, page_module
+from mailconnector.browser import create_proxy, document, page_module, window
 from mailconnector.core.app import App
 from mailconnector.core.state import AppState
 from mailconnector.ui import clipboard, screens
@@ -300,7 +300,7 @@ class View:
         elif name == "username":
             self.app.edit_username(str(target.value))
         elif name == "query":
-            self.app.type_query(str(target.value))
+            self.app.type_query(str(target.value), since_keystroke=_age_seconds(event))
 
     def _on_change(self, event: Any) -> None:
         target = event.target
@@ -329,6 +329,12 @@ class View:
                 elif step < 0:
                     self._focus("#mc-query")
                 return
+
+
+def _age_seconds(event: Any) -> float:
+    """How long ago the browser made `event` (its `timeStamp` is on the clock of `performance.now()`):
+    the search's debounce counts from the keystroke, not from when Python got to handle it."""
+    return max(0.0, (float(window.performance.now()) - float(event.timeStamp)) / 1000)
 
 
 def _create_values(form: Any) -> dict[str, str]:
