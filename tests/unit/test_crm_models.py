@@ -12,6 +12,7 @@ import pytest
 
 from mailconnector.crm import errors as e
 from mailconnector.models import (
+    CrmRecord,
     CrmStatus,
     EmailAddress,
     LinkMessage,
@@ -19,6 +20,7 @@ from mailconnector.models import (
     MailSnapshot,
     ModuleDescription,
     Receipt,
+    RecordSummary,
     SearchResult,
 )
 from tests.client.fake_crm import CONTACTS_DESCRIBE, LOGIN, STATUS, FakeCrm, ok
@@ -229,6 +231,19 @@ def test_crm_models_ignore_fields_a_newer_crm_adds() -> None:
     assert status.licence.expires is not None and status.licence.expires.year == 2027
     assert status.has("receipt") and not status.has("teleport")
     assert CrmStatus.model_validate({**STATUS, "licence": {"state": "active", "expires": None}}).licence.expires is None
+
+
+def test_a_records_fields_are_an_object_kept_as_the_crm_sent_it() -> None:
+    row = {"id": "4x7", "lastname": "Rossi", "n": 3, "tags": ["a"], "extra": None}
+    record = CrmRecord.from_row(row)
+    assert record.fields == row and record.text("n") == "3" and record.text("extra") == ""
+    hit = RecordSummary(module="Contacts", id=record.id, label="Rossi", fields=record.fields)
+    assert hit.fields == row
+    for not_an_object in (["lastname", "Rossi"], "Rossi", None):
+        with pytest.raises(pydantic.ValidationError, match="not an object"):
+            CrmRecord.model_validate({"id": "4x7", "fields": not_an_object})
+    with pytest.raises(pydantic.ValidationError):
+        CrmRecord.from_row({"id": "not an id", "lastname": "Rossi"})
 
 
 def test_describe_label_fields_come_as_text_or_list() -> None:

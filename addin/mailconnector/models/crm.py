@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator
 
-from mailconnector.models.base import BoundaryModel, NonEmptyStr, WsId
+from mailconnector.models.base import BoundaryModel, JsonObject, NonEmptyStr, WsId
 
 LicenceState = Literal["active", "inactive", "expired"]
 SearchState = Literal["results", "none", "too_many"]
@@ -137,7 +137,7 @@ class CrmRecord(BoundaryModel):
     """A record as `retrieve` or `query` returns it: its id and its visible fields, as sent."""
 
     id: WsId
-    fields: dict[str, Any]
+    fields: JsonObject
 
     @classmethod
     def from_row(cls, row: Any) -> CrmRecord:
@@ -163,7 +163,7 @@ class RecordSummary(BoundaryModel):
     account_label: str | None = None
     owner_id: str | None = None
     owner_name: str | None = None
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: JsonObject = Field(default_factory=dict)
 
 
 class SearchResult(BoundaryModel):
