@@ -164,7 +164,8 @@ SEARCH_WATCH = """text => {
   const observer = new MutationObserver(() => {
     const status = document.querySelector("#mc-search-status")?.dataset.status;
     if (run.input === null || query.value !== text) return;
-    if (status === "searching") run.searching = true;
+    // "waiting": the page says "Searching" from the keystroke; "searching" only once the answer is slow
+    if (status === "waiting" || status === "searching") run.searching = true;
     if (run.searching && ["results", "too_many", "none"].includes(status)) {
       run.rendered = performance.now();
       run.status = status;

@@ -459,7 +459,7 @@ class ManualSleep:
     moves it."""
 
     def __init__(self) -> None:
-        self.waiting: list[asyncio.Future[None]] = []
+        self.waiting: list[tuple[float, asyncio.Future[None]]] = []
         self.asked: list[float] = []
         self.now = 1000.0
 
@@ -469,12 +469,23 @@ class ManualSleep:
     async def __call__(self, seconds: float) -> None:
         self.asked.append(seconds)
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiting.append(future)
+        self.waiting.append((self.now + seconds, future))
         await future
 
     def elapse(self) -> None:
-        waiting, self.waiting = self.waiting, []
-        for future in waiting:
+        """Every sleep ends, however long it asked for (`now` stays)."""
+        self._end([f for _, f in self.waiting])
+        self.waiting = []
+
+    def advance(self, seconds: float) -> None:
+        """`seconds` pass: the sleeps due by then end."""
+        self.now += seconds
+        self._end([f for due, f in self.waiting if due <= self.now + 1e-9])
+        self.waiting = [(due, f) for due, f in self.waiting if due > self.now + 1e-9]
+
+    @staticmethod
+    def _end(futures: list[asyncio.Future[None]]) -> None:
+        for future in futures:
             if not future.done():
                 future.set_result(None)
 

@@ -111,6 +111,9 @@ class SessionInfo:
 
 
 # --- choosing the record ---------------------------------------------------------------------------------
+# "waiting": typed, the answer not in yet (the page says "Searching"); "searching": the answer has taken
+# longer than SEARCH_SPINNER_DELAY (the spinner shows). A quick answer shows no spinner: no flash, and
+# no frame for the browser to lay out and paint while the answer is coming in. core/search_flow.py.
 SearchStatus = Literal["idle", "waiting", "searching", "results", "none", "too_many", "error"]
 
 
@@ -121,10 +124,6 @@ class SearchView:
     records: tuple[RecordSummary, ...] = ()
     total: int = 0
     problem: Message | None = None
-    # Searching for longer than SEARCH_SPINNER_DELAY (core/search_flow.py): the spinner shows. A quicker
-    # answer shows none (the status line says "Searching" from the keystroke): no flash, and no frame
-    # for the browser to lay out and paint while the answer is coming in.
-    slow: bool = False
 
 
 Loadable = Literal["loading", "ready", "error"]

@@ -453,7 +453,7 @@ def search_section(state: AppState, t: Translator) -> El:
         status_text = t.t("search.too_many", total=t.number(search.total), shown=t.number(len(search.records)))
     elif search.status == "results":
         status_text = t.plural("search.results", len(search.records))
-    spinning = search.status == "searching" and search.slow  # a quick answer shows no spinner
+    spinning = search.status == "searching"  # only an answer that is taking a while (SearchStatus)
     results: El | None = None
     if search.status == "error":
         results = banner(t, search.problem)
