@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from functools import partial
 
 import anyio.to_thread
@@ -100,6 +101,7 @@ def malformed_response() -> Response:
 
 
 async def vtews(request: Request) -> Response:
+    arrived, started = time.time() * 1000, time.perf_counter()
     state: AppState = request.app.state.crm
     name = request.path_params.get("operation", "")
     if request.method == "OPTIONS":
@@ -120,7 +122,15 @@ async def vtews(request: Request) -> Response:
     try:
         return await _run(request, state, op, params, fault)
     finally:
+        state.handled(op.name, _query_text(op, params), arrived, started, time.perf_counter())
         state.faults.finished(fault)  # tests wait for this event, not for a timer
+
+
+def _query_text(op: Operation, params: Params) -> str:
+    try:
+        return params.text("query") if "query" in op.params else ""
+    except MalformedRequest:
+        return ""
 
 
 async def _run(request: Request, state: AppState, op: Operation, params: Params, fault: Fault | None) -> Response:

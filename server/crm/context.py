@@ -24,9 +24,20 @@ class AppState:
     # test mode only: the OPTIONS requests seen (a browser's CORS preflights among them), /_test/preflights
     preflights: list[dict[str, str | None]] = field(default_factory=list)
 
+    # test mode only: each operation's arrival and handling time, /_test/timings (the bench's CRM-side view)
+    timings: list[dict[str, str | float]] = field(default_factory=list)
+
     def saw_options(self, path: str, query: str, requested_method: str | None) -> None:
         if self.faults.enabled:
             self.preflights.append({"path": path, "query": query, "requested_method": requested_method})
+
+    def handled(self, operation: str, query: str, arrived: float, started: float, ended: float) -> None:
+        """`arrived`: the wall clock (ms since the epoch) when the operation's handler began, comparable
+        with a browser's `performance.timeOrigin + performance.now()` on the same machine; `started` and
+        `ended`: a monotonic clock (s), for the handling time."""
+        if self.faults.enabled:
+            ms = (ended - started) * 1000
+            self.timings.append({"operation": operation, "query": query, "arrived_ms": arrived, "ms": ms})
 
 
 @dataclass

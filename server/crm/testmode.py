@@ -6,6 +6,8 @@ GET /_test/uploads[?user=]         GET /_test/store (SHA-256 of every stored fil
 GET/POST/DELETE /_test/faults, POST /_test/faults/release      GET/POST/DELETE /_test/mode (server.crm.switches)
 GET/DELETE /_test/preflights: the OPTIONS requests on operation routes since the last DELETE (path, query
 and the Access-Control-Request-Method of a browser's CORS preflight; none for an OPTIONS sent as such)
+GET/DELETE /_test/timings: the operations handled since the last DELETE: name, VTQL text of a query,
+wall-clock arrival (ms since the epoch) and handling time (ms), for the bench (bench/flows.py)
 """
 
 from __future__ import annotations
@@ -149,6 +151,13 @@ async def preflights(request: Request) -> Response:
     return JSONResponse(state.preflights)
 
 
+async def timings(request: Request) -> Response:
+    state: AppState = request.app.state.crm
+    if request.method == "DELETE":
+        state.timings.clear()
+    return JSONResponse(state.timings)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_test/messages", _inspect(_messages)),
@@ -160,4 +169,5 @@ def routes() -> list[BaseRoute]:
         Route("/_test/faults/release", release, methods=["POST"]),
         Route("/_test/mode", mode, methods=["GET", "POST", "DELETE"]),
         Route("/_test/preflights", preflights, methods=["GET", "DELETE"]),
+        Route("/_test/timings", timings, methods=["GET", "DELETE"]),
     ]

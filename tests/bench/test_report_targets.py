@@ -94,3 +94,9 @@ def test_the_report_reads_each_search_against_its_own_plain_fetch() -> None:
     assert "within 1.3× of plain fetch: NOT met (2.10×)" in text
     # keystroke -> rendered against the debounce + 1.3x the fetch: 160 + 10.5 > 150 + 6.5
     assert "keystroke → rendered within the debounce + 1.3× fetch: NOT met (170.5 ms against 156.5 ms)" in text
+    assert "At the CRM" not in text  # no record from the CRM: nothing said about it
+    seen = [{**s, "reached_ms": 3.0 + i, "reached_replay_ms": 2.5, "crm_ms": 2.4, "crm_replay_ms": 2.2}
+            for i, s in enumerate(met)]
+    text = "\n".join(report._flows_markdown({"search": seen}))
+    assert ("the pane's request reached it 4.0 ms after being sent, the replays 2.5 ms; it handled the pane's in "
+            "2.4 ms, the replays in 2.2 ms") in text
