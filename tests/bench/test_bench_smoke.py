@@ -99,7 +99,8 @@ def test_bench_command_measures_search_pinned_switch_link_and_the_crm(tmp_path: 
     assert "query" in search["ops"]
     # the CRM's own record of the pane's rows query and of its three replays: reached, then handled
     assert 0 < search["reached_ms"] < search["sent_to_rendered_ms"] and 0 < search["crm_ms"] < search["pane_call_ms"]
-    assert 0 < search["reached_replay_ms"] < search["baseline_ms"] and 0 < search["crm_replay_ms"] < search["baseline_ms"]
+    assert 0 < search["reached_replay_ms"] < search["baseline_ms"]
+    assert 0 < search["crm_replay_ms"] < search["baseline_ms"]
     (pinned,) = flows["pinned"]
     assert 0 < pinned["header_ms"] <= pinned["suggestions_ms"]
     assert "mcsuggest" in pinned["ops"]
