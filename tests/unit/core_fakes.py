@@ -544,9 +544,9 @@ async def settle(rounds: int = 30) -> None:
 
 
 async def sign_in(pane: Pane, url: str = "crm.example.com", username: str = "anna", password: str = "pw") -> None:
-    pane.app.submit_address(url, username)
+    pane.app.signin.submit_address(url, username)
     await settle()
-    pane.app.submit_password(password)
+    pane.app.signin.submit_password(password)
     await settle()
 
 

@@ -50,10 +50,10 @@ def test_connect_discover_sign_in_remembers_address_and_user_but_never_the_passw
         pane = make_pane()
         pane.app.start(mail())
         assert pane.state.screen == "connect"
-        pane.app.edit_address("https://crm.example.com/index.php?module=Home")
+        pane.app.signin.edit_address("https://crm.example.com/index.php?module=Home")
         assert pane.state.connect.feedback.base == "https://crm.example.com"
 
-        pane.app.submit_address("https://crm.example.com/index.php", " anna ")
+        pane.app.signin.submit_address("https://crm.example.com/index.php", " anna ")
         assert pane.state.connect.busy
         await settle()
         assert pane.state.screen == "password"
@@ -61,7 +61,7 @@ def test_connect_discover_sign_in_remembers_address_and_user_but_never_the_passw
         assert pane.client.url.base == "https://crm.example.com"
         assert pane.client.names() == ["status"]
 
-        pane.app.submit_password("s3cret!")
+        pane.app.signin.submit_password("s3cret!")
         await settle()
         assert pane.state.screen == "record"
         assert pane.state.session.username == "anna"
@@ -70,7 +70,7 @@ def test_connect_discover_sign_in_remembers_address_and_user_but_never_the_passw
         assert pane.preferences.remembered == Remembered(url="https://crm.example.com", username="anna")
         everything_kept = repr(pane.preferences.saved) + repr(pane.tokens.session) + repr(pane.app.state)
         assert "s3cret!" not in everything_kept
-        assert pane.app._password is None
+        assert pane.app.signin._password is None
 
     run(scenario)
 
@@ -84,7 +84,7 @@ def test_an_unusable_address_is_explained_without_contacting_anything(typed: str
     async def scenario() -> None:
         pane = make_pane()
         pane.app.start(mail())
-        pane.app.submit_address(typed, "anna")
+        pane.app.signin.submit_address(typed, "anna")
         await settle()
         assert pane.state.screen == "connect"
         assert pane.state.connect.problem.key == f"url.{reason}"
@@ -95,7 +95,7 @@ def test_an_unusable_address_is_explained_without_contacting_anything(typed: str
 
 def test_localhost_may_use_plain_http() -> None:
     pane = make_pane()
-    pane.app.edit_address("localhost:8001")
+    pane.app.signin.edit_address("localhost:8001")
     assert pane.state.connect.feedback.base == "http://localhost:8001"
 
 
@@ -114,7 +114,7 @@ def test_discovery_failures_stay_on_the_connect_screen_with_their_own_message(er
     async def scenario() -> None:
         pane = make_pane(script=lambda c: c.answer("status", error))
         pane.app.start(mail())
-        pane.app.submit_address("crm.example.com", "anna")
+        pane.app.signin.submit_address("crm.example.com", "anna")
         await settle()
         assert pane.state.screen == "connect"
         assert not pane.state.connect.busy
@@ -139,7 +139,7 @@ def test_discovery_closes_the_gate(answer: Any, gate: str) -> None:
 
         pane = make_pane(script=first_client_only)
         pane.app.start(mail())
-        pane.app.submit_address("crm.example.com", "anna")
+        pane.app.signin.submit_address("crm.example.com", "anna")
         await settle()
         assert pane.state.screen == "gate"
         assert pane.state.gate.kind == gate
@@ -158,11 +158,11 @@ def test_one_time_code_step_and_wrong_code() -> None:
         pane.app.start(mail())
         await sign_in(pane, password="pw")
         assert pane.state.screen == "otp"
-        pane.app.submit_code("123 456")
+        pane.app.signin.submit_code("123 456")
         await settle()
         assert pane.state.screen == "otp"
         assert pane.state.connect.problem.key == "error.OTP_INVALID"
-        pane.app.submit_code("654321")
+        pane.app.signin.submit_code("654321")
         await settle()
         assert pane.state.screen == "record"
         logins = [c.args[:3] for c in pane.client.calls if c.name == "login"]
@@ -219,7 +219,7 @@ def test_logout_revokes_forgets_the_token_and_keeps_address_and_username() -> No
         pane = make_pane()
         pane.app.start(mail())
         await sign_in(pane)
-        pane.app.logout()
+        pane.app.signin.logout()
         await settle()
         assert "logout" in pane.client.names()
         assert pane.tokens.session is None
@@ -236,7 +236,7 @@ def test_logout_when_the_crm_cannot_be_told_still_forgets_and_says_so() -> None:
         pane = make_pane(script=lambda c: c.answer("logout", e.NetworkError("down")))
         pane.app.start(mail())
         await sign_in(pane)
-        pane.app.logout()
+        pane.app.signin.logout()
         await settle()
         assert pane.tokens.session is None
         assert pane.state.connect.problem.key == "logout.not_revoked"
@@ -656,10 +656,10 @@ def test_session_expiry_mid_link_asks_to_sign_in_then_the_link_completes_without
         assert pane.client.linked == []
 
         pane.client.answer("login", e.InvalidCredentials("x"))
-        pane.app.submit_reauth("wrong")
+        pane.app.reauth.submit("wrong")
         await settle()
         assert pane.state.reauth.problem.key == "error.INVALID_CREDENTIALS"
-        pane.app.submit_reauth("right")
+        pane.app.reauth.submit("right")
         await settle()
         assert pane.state.reauth is None
         assert pane.state.screen == "receipt"
@@ -678,7 +678,7 @@ def test_declining_to_sign_in_again_ends_the_session() -> None:
         pane.client.valid_tokens.add("other")
         await search(pane, "ro")
         assert pane.state.reauth is not None
-        pane.app.cancel_reauth()
+        pane.app.reauth.cancel()
         await settle()
         assert pane.state.screen == "password"
         assert pane.state.connect.problem.key == "error.SESSION_EXPIRED"

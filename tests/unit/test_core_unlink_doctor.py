@@ -108,7 +108,7 @@ def test_connect_error_on_the_pane_says_local_network() -> None:
         pane = make_pane(script=lambda c: c.answer("status", e.NetworkError("x", hint="CORS_OR_NETWORK")))
         pane.app.origin = "https://addin.example.com"
         pane.app.start(mail())
-        pane.app.submit_address("https://10.0.0.8", "anna")
+        pane.app.signin.submit_address("https://10.0.0.8", "anna")
         await settle()
         assert pane.state.connect.problem.key == "error.LOCAL_NETWORK"
         text, buttons = page(pane, "it")
@@ -348,7 +348,7 @@ def test_the_doctor_screen_from_a_connect_error_and_back() -> None:
         pane.app.doctor.probe = probe
         pane.app.doctor.origin = ORIGIN
         pane.app.start(mail())
-        pane.app.submit_address("crm.example.com", "anna")
+        pane.app.signin.submit_address("crm.example.com", "anna")
         await settle()
         _, buttons = page(pane)
         assert "doctor-open" in buttons
@@ -394,12 +394,12 @@ def test_a_token_already_expired_by_this_computers_clock_points_at_the_clocks() 
     async def scenario() -> None:
         pane = make_pane()
         pane.app.start(mail())
-        pane.app.submit_address("crm.example.com", "anna")
+        pane.app.signin.submit_address("crm.example.com", "anna")
         await settle()
         pane.client.answer("login", LoginResult.model_validate(
             {"token": "t" * 40, "expires": "2020-01-01 00:00:00",
              "user": {"id": "19x5", "username": "anna", "name": "Anna Rossi", "timezone": "Europe/Rome"}}))
-        pane.app.submit_password("pw")
+        pane.app.signin.submit_password("pw")
         await settle()
         assert pane.state.screen == "record" and pane.state.problem.key == "doctor.clock_suspect"
         text, buttons = page(pane, "it")

@@ -49,8 +49,8 @@ def assert_safe(trees: Iterable[El]) -> None:
 async def whole_flow(pane: Pane) -> None:
     pane.app.start(mail(HOSTILE, attachments=(attachment(f"{HOSTILE}.pdf", 2048),
                                               attachment("Capitolato.docx", 10**7, kind="cloud"))))
-    pane.app.edit_address("http://crm.example.com")
-    pane.app.edit_address("crm.example.com")
+    pane.app.signin.edit_address("http://crm.example.com")
+    pane.app.signin.edit_address("crm.example.com")
     await sign_in(pane)
     await settle()
     pane.app.pick_suggestion(MARIO.id)
@@ -73,7 +73,7 @@ def test_every_state_of_a_whole_flow_renders_safely_and_keeps_hostile_text_as_te
 def test_connect_screen_feedback_and_fields() -> None:
     async def scenario(pane: Pane) -> None:
         pane.app.start(mail())
-        pane.app.edit_address("http://crm.example.com")
+        pane.app.signin.edit_address("http://crm.example.com")
 
     tree = render(collect(scenario)[-1])
     assert tree.find("input", id="mc-url").attr("value") == "http://crm.example.com"

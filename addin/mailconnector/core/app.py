@@ -1,6 +1,8 @@
-"""The pane's flows: connect, licence gate, record choice, search, link, session renewal and the
-pinned pane's mail switch. One `App` per pane; the view calls its intent methods and renders every
-new state it publishes.
+"""The pane's state and its flows: the licence gate, the record choice, link and the pinned pane's
+mail switch here; signing in (core/sign_in.py), signing in again (core/reauth.py), the search
+(core/search_flow.py), unlinking, the connection check and creating a record in their own modules,
+each given the App. One `App` per pane; the view calls its intent methods (or its flows') and renders
+every new state it publishes.
 
 Intent methods are synchronous and return at once; the work they start runs as asyncio tasks, so a
 click never blocks the page. Work is tied to the mail it started for (`mail_key`): answers that
@@ -15,7 +17,6 @@ import time
 import traceback
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from mailconnector.core import decisions, thread
@@ -30,10 +31,11 @@ from mailconnector.core.ports import (
     Preferences,
     Remembered,
     Sleep,
-    StoredSession,
     TokenStore,
 )
+from mailconnector.core.reauth import ReauthFlow
 from mailconnector.core.search_flow import SEARCH_DEBOUNCE, SearchFlow
+from mailconnector.core.sign_in import SignInFlow
 from mailconnector.core.state import (
     AppState,
     ConnectState,
@@ -42,7 +44,6 @@ from mailconnector.core.state import (
     LinkProgress,
     Message,
     Notice,
-    Reauth,
     RecordChoice,
     SessionInfo,
     Target,
@@ -50,10 +51,9 @@ from mailconnector.core.state import (
 from mailconnector.core.unlink import UnlinkFlow
 from mailconnector.crm import errors
 from mailconnector.crm.urls import normalise_crm_url
-from mailconnector.models import LoginResult, LookupResult, MailSnapshot
+from mailconnector.models import LookupResult, MailSnapshot
 
 Listener = Callable[[AppState], None]
-DEVICE_NAME = "Outlook add-in"
 
 
 class App:
@@ -82,9 +82,6 @@ class App:
         self.state = AppState()
         self._listeners: list[Listener] = []
         self._client: CrmSession | None = None
-        self._password: str | None = None  # only between the password and the code step
-        self._reauth_future: asyncio.Future[str | None] | None = None
-        self._reauth_password: str | None = None
         self._mail_tasks: set[asyncio.Task[Any]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._link_task: asyncio.Task[Any] | None = None
@@ -93,6 +90,8 @@ class App:
         self._notice_ids = 0
         self._remembered = Remembered()
         self.origin = origin
+        self.signin = SignInFlow(self)  # address, password, code, sign-out (core/sign_in.py)
+        self.reauth = ReauthFlow(self)  # signing in again over the current screen (core/reauth.py)
         self.searcher = SearchFlow(self)  # the search in the record screen (core/search_flow.py)
         self.unlink = UnlinkFlow(self)
         self.doctor = DoctorFlow(self, probe=probe, origin=origin)
@@ -171,7 +170,7 @@ class App:
             old = self._client
             self._spawn(old.aclose())
         self._client = client
-        client.on_session_expired = self._renew_session
+        client.on_session_expired = self.reauth.renew
 
     async def _refresh_status(self) -> None:
         """Limits and capabilities for the preflight; a licence that ended closes the gate."""
@@ -190,151 +189,11 @@ class App:
         if gate:
             self._show_gate(gate)
 
-    # --- connecting ---------------------------------------------------------------------------------------
-    def edit_address(self, url_text: str) -> None:
-        self._connect(url_text=url_text, feedback=decisions.url_feedback(url_text) if url_text.strip() else None)
-
-    def edit_username(self, username: str) -> None:
-        self._connect(username=username)
-
-    def submit_address(self, url_text: str, username: str) -> None:
-        self._connect(url_text=url_text, username=username.strip(), problem=None)
-        feedback = decisions.url_feedback(url_text)
-        if not feedback.ok:
-            self._connect(feedback=feedback, problem=Message.of(f"url.{feedback.problem}"))
-            return
-        if not username.strip():
-            self._connect(feedback=feedback, problem=Message.of("connect.username_missing"))
-            return
-        self._connect(feedback=feedback, busy=True)
-        self._spawn(self._discover(url_text, username.strip()))
-
-    async def _discover(self, url_text: str, username: str) -> None:
-        try:
-            url = normalise_crm_url(url_text)
-            client = self.make_client(url)
-            status = await client.status()
-        except errors.CrmError as exc:
-            gate = decisions.gate_for_error(exc)
-            if gate:
-                self._connect(busy=False)
-                self._show_gate(gate, host=_host_of(url_text))
-            else:
-                self._connect(busy=False, problem=decisions.explain_connect(exc, url_text, self.origin))
-            return
-        self._adopt(client)
-        info = decisions.crm_info(url, status)
-        self._update(crm=info)
-        self._connect(busy=False, crm=info, problem=None)
-        gate = decisions.gate_for_status(status)
-        if gate:
-            self._show_gate(gate)
-            return
-        self._update(screen="password", problem=None)
-
-    def submit_password(self, password: str) -> None:
-        if not password:
-            self._connect(problem=Message.of("connect.password_missing"))
-            return
-        self._password = password
-        self._connect(busy=True, problem=None)
-        self._spawn(self._login(password, None))
-
-    def submit_code(self, code: str) -> None:
-        code = "".join(code.split())
-        if not code:
-            self._connect(problem=Message.of("connect.code_missing"))
-            return
-        if self._password is None:
-            self._update(screen="password")
-            return
-        self._connect(busy=True, problem=None)
-        self._spawn(self._login(self._password, code))
-
-    async def _login(self, password: str, code: str | None) -> None:
-        client = self._client
-        if client is None:
-            self._update(screen="connect")
-            return
-        username = self.state.connect.username
-        try:
-            result = await client.login(username, password, code, DEVICE_NAME)
-        except errors.OtpRequired:
-            self._connect(busy=False, problem=None)
-            self._update(screen="otp")
-            return
-        except errors.CrmError as exc:
-            gate = decisions.gate_for_error(exc)
-            if gate:
-                self._password = None
-                self._connect(busy=False)
-                self._show_gate(gate)
-                return
-            if isinstance(exc, errors.LoginLocked | errors.UserInactive):
-                self._password = None
-            self._connect(busy=False, problem=decisions.explain(exc))
-            return
-        self._password = None
-        self._connect(busy=False, problem=None)
-        await self._signed_in(client, result)
-
-    async def _signed_in(self, client: CrmSession, result: LoginResult) -> None:
-        self.tokens.save(StoredSession(url=client.url.base, username=result.user.username, token=result.token))
-        user = result.user
-        session = SessionInfo(
-            base=client.url.base, host=client.url.display_host, username=user.username, name=user.name, email=user.email
-        )
-        # the address as the CRM is known from now on (what a next sign-in shows)
-        base = client.url.base
-        connect = replace(self.state.connect, url_text=base, feedback=decisions.url_feedback(base))
-        # a token already past its expiry on this computer's clock: say so, the check compares the clocks
-        clocks = decisions.expired_on_arrival(result.expires, user.timezone, datetime.now(UTC))
-        problem = Message.of("doctor.clock_suspect", tone="warning") if clocks else None
-        self._update(screen="record", session=session, gate=None, problem=problem, connect=connect)
-        self._enter_record_screen()
-        self._remembered = replace(self._remembered, url=client.url.base, username=user.username)
-        await self._save_preferences()
-
     async def _save_preferences(self) -> None:
         try:
             await self.preferences.save(self._remembered)
         except Exception:  # remembering is a convenience: failing to must not stop the work
             traceback.print_exc(file=sys.stderr)
-
-    def back_to_address(self) -> None:
-        self._password = None
-        self._connect(busy=False, problem=None)
-        self._update(screen="connect", gate=None)
-
-    def logout(self) -> None:
-        self._spawn(self._logout())
-
-    async def _logout(self) -> None:
-        client = self._client
-        self._cancel_mail_work()
-        problem = None
-        if client is not None:
-            try:
-                await client.logout()
-            except errors.CrmError:
-                # Forgotten here all the same; the administrator can revoke the device at the CRM.
-                problem = Message.of("logout.not_revoked", tone="warning")
-        self.tokens.clear()
-        self._password = None
-        self._set(
-            self.state.but(
-                screen="connect",
-                session=None,
-                target=None,
-                outcome=None,
-                progress=None,
-                preflight=(),
-                gate=None,
-                problem=None,
-                choice=RecordChoice(module=self.state.choice.module),
-                connect=replace(self.state.connect, busy=False, problem=problem),
-            )
-        )
 
     # --- licence gate --------------------------------------------------------------------------------------
     def _show_gate(self, kind: str, host: str = "") -> None:
@@ -357,7 +216,7 @@ class App:
             self._spawn(self._recheck_session())
             return
         self._update(screen="connect", gate=None)
-        self.submit_address(connect.url_text, connect.username)
+        self.signin.submit_address(connect.url_text, connect.username)
 
     async def _recheck_session(self) -> None:
         client = self._client
@@ -379,62 +238,6 @@ class App:
             return
         self._update(screen="record", gate=None, crm=decisions.crm_info(client.url, status))
         self._enter_record_screen()
-
-    # --- session renewal -----------------------------------------------------------------------------------
-    async def _renew_session(self) -> str | None:
-        """Called by the client when the CRM refuses the token: ask the user, then carry on."""
-        if self.state.session is None:
-            return None
-        loop = asyncio.get_event_loop()
-        future: asyncio.Future[str | None] = loop.create_future()
-        self._reauth_future = future
-        self._update(reauth=Reauth(username=self.state.session.username))
-        try:
-            return await future
-        finally:
-            self._reauth_future = None
-            self._reauth_password = None
-            self._update(reauth=None)
-
-    def submit_reauth(self, password: str, code: str = "") -> None:
-        reauth = self.state.reauth
-        if reauth is None:
-            return
-        if reauth.otp:
-            password = self._reauth_password or password
-            if not "".join(code.split()):
-                self._update(reauth=replace(reauth, problem=Message.of("connect.code_missing")))
-                return
-        elif not password:
-            self._update(reauth=replace(reauth, problem=Message.of("connect.password_missing")))
-            return
-        self._update(reauth=replace(reauth, busy=True, problem=None))
-        self._spawn(self._reauthenticate(password, "".join(code.split()) or None))
-
-    async def _reauthenticate(self, password: str, code: str | None) -> None:
-        client, reauth, future = self._client, self.state.reauth, self._reauth_future
-        if client is None or reauth is None or future is None:
-            return
-        try:
-            result = await client.login(reauth.username, password, code, DEVICE_NAME)
-        except errors.OtpRequired:
-            self._reauth_password = password
-            self._update(reauth=replace(reauth, otp=True, busy=False, problem=None))
-            return
-        except errors.CrmError as exc:
-            if decisions.gate_for_error(exc) and not future.done():
-                future.set_result(None)
-                self._show_gate(decisions.gate_for_error(exc) or "")
-                return
-            self._update(reauth=replace(reauth, busy=False, problem=decisions.explain(exc)))
-            return
-        self.tokens.save(StoredSession(url=client.url.base, username=result.user.username, token=result.token))
-        if not future.done():
-            future.set_result(result.token)
-
-    def cancel_reauth(self) -> None:
-        if self._reauth_future is not None and not self._reauth_future.done():
-            self._reauth_future.set_result(None)
 
     async def _signed_out(self, message: Message) -> None:
         """The session ended and the user did not sign in again: back to the password screen."""
@@ -707,9 +510,3 @@ def _same_site(a: str, b: str) -> bool:
     except errors.UrlError:
         return False
 
-
-def _host_of(url_text: str) -> str:
-    try:
-        return normalise_crm_url(url_text).display_host
-    except errors.UrlError:
-        return ""

@@ -225,13 +225,13 @@ class View:
         item = str(found) if found is not None else ""
         app = self.app
         simple: dict[str, Callable[[], None]] = {
-            "back-to-address": app.back_to_address,
+            "back-to-address": app.signin.back_to_address,
             "retry-gate": app.retry_gate,
-            "logout": app.logout,
+            "logout": app.signin.logout,
             "link": app.link,
             "back-to-record": app.back_to_record,
             "link-again": app.link_again,
-            "cancel-reauth": app.cancel_reauth,
+            "cancel-reauth": app.reauth.cancel,
             "dismiss-problem": app.dismiss_problem,
             "unlink-receipt": app.unlink.from_receipt,
             "unlink-confirm": app.unlink.confirm,
@@ -280,13 +280,13 @@ class View:
             return str(element.value) if element is not None else ""
 
         if name == "connect":
-            self.app.submit_address(value("url"), value("username"))
+            self.app.signin.submit_address(value("url"), value("username"))
         elif name == "password":
-            self.app.submit_password(value("password"))
+            self.app.signin.submit_password(value("password"))
         elif name == "otp":
-            self.app.submit_code(value("code"))
+            self.app.signin.submit_code(value("code"))
         elif name == "reauth":
-            self.app.submit_reauth(value("password"), value("code"))
+            self.app.reauth.submit(value("password"), value("code"))
         elif name == "search" and not self.app.search_now():  # Enter: search at once, else to the hits
             self._focus("#mc-results .record")
         elif name == "create":
@@ -296,9 +296,9 @@ class View:
         target = event.target
         name = _js(target.getAttribute("data-input"))
         if name == "url":
-            self.app.edit_address(str(target.value))
+            self.app.signin.edit_address(str(target.value))
         elif name == "username":
-            self.app.edit_username(str(target.value))
+            self.app.signin.edit_username(str(target.value))
         elif name == "query":
             self.app.type_query(str(target.value), since_keystroke=_age_seconds(event))
 
