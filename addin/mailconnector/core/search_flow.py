@@ -29,9 +29,10 @@ class SearchFlow:
     page shows as "Searching" without a spinner; "searching" once the answer has taken longer than
     SEARCH_SPINNER_DELAY (the spinner); then the answer's own.
 
-    Nothing is drawn when the request goes out: in the browser the request leaves only once the page's
-    main thread is free again, and a redraw there held it back (1.3 ms later at the CRM than the same
-    request sent from plain JavaScript, measured at the local CRM's clock; bench/results)."""
+    Nothing is drawn when the request goes out: the browser sends it only once the page's main thread
+    is free again. Drawing "searching" right after the fetch held it back: it reached the local CRM
+    1.3 ms later than the same request sent from plain JavaScript, 0.6 ms without the drawing (one run
+    each, the CRM's own clock; bench/results/issue13-session22.md)."""
 
     def __init__(self, app: App) -> None:
         self.app = app

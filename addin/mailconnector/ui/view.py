@@ -331,10 +331,15 @@ class View:
                 return
 
 
+# A keystroke reaches Python within a few ms; an older timeStamp is not believed (it would cut the debounce).
+_MOST_BELIEVED_AGE = 0.05
+
+
 def _age_seconds(event: Any) -> float:
     """How long ago the browser made `event` (its `timeStamp` is on the clock of `performance.now()`):
     the search's debounce counts from the keystroke, not from when Python got to handle it."""
-    return max(0.0, (float(window.performance.now()) - float(event.timeStamp)) / 1000)
+    age = (float(window.performance.now()) - float(event.timeStamp)) / 1000
+    return min(max(0.0, age), _MOST_BELIEVED_AGE)
 
 
 def _create_values(form: Any) -> dict[str, str]:
