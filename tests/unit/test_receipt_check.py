@@ -13,7 +13,7 @@ import pytest
 from mailconnector.core.receipt_check import SentContent, checked_record_url, verify
 from mailconnector.core.state import AppState, StoredFile
 from mailconnector.models import LinkResult, Receipt
-from mailconnector.ui import screens
+from mailconnector.ui import screens_link
 from mailconnector.ui.i18n import Translator
 from tests.unit.core_fakes import BASE, FakeClient, FakeHost, attachment, mail, make_pane, settle, sign_in
 
@@ -144,12 +144,12 @@ def link_once(script: Callable[[FakeClient], None]) -> AppState:
 
 
 def texts(state: AppState, language: str) -> list[str]:
-    tree = screens.receipt_screen(state.outcome, Translator(language))  # type: ignore[arg-type]
+    tree = screens_link.receipt_screen(state.outcome, Translator(language))  # type: ignore[arg-type]
     return [e.text() for e in tree.walk() if e.tag == "p"]
 
 
 def hrefs(state: AppState) -> list[str]:
-    tree = screens.receipt_screen(state.outcome, Translator("en"))  # type: ignore[arg-type]
+    tree = screens_link.receipt_screen(state.outcome, Translator("en"))  # type: ignore[arg-type]
     return [str(v) for e in tree.walk() for k, v in e.attrs if k == "href"]
 
 

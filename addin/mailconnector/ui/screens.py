@@ -14,17 +14,12 @@ from datetime import datetime
 from mailconnector.core import decisions, thread
 from mailconnector.core.state import (
     AppState,
-    GateState,
-    ItemProgress,
-    LinkOutcome,
     Message,
-    PreflightItem,
     Reauth,
     RecordChoice,
-    Target,
 )
 from mailconnector.models import AttachmentInfo, LookupLink, MailSnapshot, RecordSummary, Suggestion
-from mailconnector.ui import screens_doctor, screens_unlink
+from mailconnector.ui import screens_connect, screens_doctor, screens_link, screens_unlink
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.vdom import El, LastTree, h
 
@@ -187,141 +182,6 @@ def _mail_header(state: AppState, t: Translator, now: datetime) -> El:
           h("span", {"class": "dot", "aria-hidden": "true"}, " · "),
           h("span", {"class": "mail-attachments"}, icon("attach") if attachments else None,
             t.plural("mail.attachments", len(attachments), size=t.size(size)))),
-    )
-
-
-# --- connecting ----------------------------------------------------------------------------------------------
-
-
-def connect_screen(state: AppState, t: Translator) -> El:
-    c = state.connect
-    feedback = c.feedback
-    if feedback is None:
-        hint = h("p", {"class": "hint", "id": "mc-url-hint"}, t.t("connect.url_hint"))
-    elif feedback.ok:
-        hint = h("p", {"class": "hint hint-ok", "id": "mc-url-hint"}, icon("lock") if feedback.base.startswith(
-            "https://") else None, t.t("connect.url_ok", base=feedback.base))
-    else:
-        hint = h("p", {"class": "hint hint-error", "id": "mc-url-hint"}, t.t(f"url.{feedback.problem}"))
-    return h(
-        "form",
-        {"class": "stack", "data-form": "connect", "novalidate": True, "data-key": "connect",
-         "aria-busy": "true" if c.busy else "false"},
-        heading(t.t("connect.title")),
-        h("p", {"class": "muted"}, t.t("connect.intro")),
-        field(
-            t.t("connect.url_label"),
-            h("input", {"id": "mc-url", "name": "url", "type": "text", "inputmode": "url", "autocomplete": "url",
-                        "spellcheck": "false", "autocapitalize": "off", "data-input": "url", "value": c.url_text,
-                        "aria-describedby": "mc-url-hint", "required": True,
-                        "aria-invalid": "true" if feedback is not None and not feedback.ok else None}),
-            hint=h("div", {"class": "hint-slot", "aria-live": "polite"}, hint),
-            field_id="mc-url",
-        ),
-        field(
-            t.t("connect.username_label"),
-            h("input", {"id": "mc-username", "name": "username", "type": "text", "autocomplete": "username",
-                        "spellcheck": "false", "autocapitalize": "off", "data-input": "username",
-                        "value": c.username, "required": True}),
-            field_id="mc-username",
-        ),
-        banner(t, c.problem),
-        h("div", {"class": "actions"}, button(t.t("connect.busy") if c.busy else t.t("connect.continue"), "",
-                                              kind="primary", busy=c.busy, submit=True),
-          doctor_button(t, prominent=_connection_problem(c.problem))),
-    )
-
-
-def _connection_problem(problem: Message | None) -> bool:
-    """Problems of reaching the CRM (not of what was typed): the connection check can say more."""
-    return problem is not None and problem.key.startswith("error.")
-
-
-def doctor_button(t: Translator, *, prominent: bool) -> El:
-    """"Check connection": next to the failure it can explain, quieter when nothing failed."""
-    return button(t.t("doctor.open"), "doctor-open", kind="secondary" if prominent else "subtle",
-                  extra={"id": "mc-doctor-open"})
-
-
-def crm_card(state: AppState, t: Translator) -> El:
-    crm = state.connect.crm or state.crm
-    if crm is None:
-        return h("div", {"class": "crm-card"})
-    return h(
-        "div",
-        {"class": "crm-card"},
-        h("p", {"class": "crm-name"}, t.t("password.at", installation=crm.installation or crm.host, host=crm.host)),
-        h("p", {"class": "muted small"}, t.t("password.product", product=crm.product, version=crm.version,
-                                            component=crm.component_version)),
-    )
-
-
-def password_screen(state: AppState, t: Translator) -> El:
-    c = state.connect
-    return h(
-        "form",
-        {"class": "stack", "data-form": "password", "novalidate": True, "data-key": "password"},
-        heading(t.t("password.title")),
-        crm_card(state, t),
-        h("p", {"class": "signed-as"}, icon("person"), h("span", None, t.t("password.as", username=c.username))),
-        # lets password managers pair the password with the username
-        h("input", {"type": "text", "name": "username", "autocomplete": "username", "value": c.username,
-                    "class": "visually-hidden", "tabindex": "-1", "aria-hidden": "true", "readonly": True}),
-        field(
-            t.t("password.label"),
-            h("input", {"id": "mc-password", "name": "password", "type": "password",
-                        "autocomplete": "current-password", "required": True}),
-            field_id="mc-password",
-        ),
-        banner(t, c.problem),
-        h("div", {"class": "actions"},
-          button(t.t("password.busy") if c.busy else t.t("password.submit"), "", kind="primary", busy=c.busy,
-                 submit=True)),
-        h("p", {"class": "muted small"}, icon("lock"), h("span", None, t.t("password.privacy"))),
-        h("div", {"class": "actions"}, button(t.t("password.change"), "back-to-address", kind="subtle"),
-          # a session refused right after signing in can be the clocks: the check looks at them
-          doctor_button(t, prominent=True) if c.problem and c.problem.key == "error.SESSION_EXPIRED" else None),
-    )
-
-
-def otp_screen(state: AppState, t: Translator) -> El:
-    c = state.connect
-    return h(
-        "form",
-        {"class": "stack", "data-form": "otp", "novalidate": True, "data-key": "otp"},
-        heading(t.t("otp.title")),
-        crm_card(state, t),
-        h("p", None, t.t("otp.intro", username=c.username)),
-        field(
-            t.t("otp.label"),
-            h("input", {"id": "mc-code", "name": "code", "type": "text", "inputmode": "numeric",
-                        "autocomplete": "one-time-code", "maxlength": "10", "required": True,
-                        "class": "code-input"}),
-            field_id="mc-code",
-        ),
-        banner(t, c.problem),
-        h("div", {"class": "actions"},
-          button(t.t("password.busy") if c.busy else t.t("otp.submit"), "", kind="primary", busy=c.busy,
-                 submit=True)),
-        h("div", {"class": "actions"}, button(t.t("password.change"), "back-to-address", kind="subtle")),
-    )
-
-
-def gate_screen(gate: GateState, t: Translator) -> El:
-    installation = gate.installation or gate.host or t.t("gate.this_crm")
-    params = {"installation": installation, "host": gate.host or installation}
-    return h(
-        "section",
-        {"class": "stack gate", "data-key": f"gate-{gate.kind}", "data-gate": gate.kind,
-         "aria-labelledby": "mc-gate-title"},
-        h("div", {"class": "gate-icon"}, icon("lock")),
-        h("h1", {"class": "title", "id": "mc-gate-title", "tabindex": "-1"}, t.t(f"gate.{gate.kind}.title")),
-        h("p", None, t.t(f"gate.{gate.kind}.body", **params)),
-        h("p", {"class": "gate-todo"}, t.t(f"gate.{gate.kind}.todo", **params)),
-        h("div", {"class": "actions"},
-          button(t.t("gate.retry"), "retry-gate", kind="primary", busy=gate.busy),
-          button(t.t("gate.other"), "back-to-address", kind="secondary"),
-          doctor_button(t, prominent=False)),
     )
 
 
@@ -489,179 +349,12 @@ def record_screen(state: AppState, t: Translator, now: datetime) -> El:
         {"class": "stack", "data-key": "record"},
         links_banner(state, t, now),
         banner(t, state.problem or state.choice.problem,
-               actions=(doctor_button(t, prominent=True),) if state.problem and state.problem.key ==
+               actions=(screens_connect.doctor_button(t, prominent=True),) if state.problem and state.problem.key ==
                "doctor.clock_suspect" else ()),
         screens_create.thread_section(state, t, now),
         suggestions_section(state, t),
         search_section(state, t),
         screens_create.create_offer(state, t),
-    )
-
-
-# --- preflight, progress, receipt ----------------------------------------------------------------------------
-
-
-def kind_key(content_type: str, name: str, kind: str) -> str:
-    ct = content_type.lower()
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if kind == "cloud":
-        return "kind.cloud"
-    if kind == "item" or ct == "message/rfc822" or ext in ("eml", "msg"):
-        return "kind.mail"
-    if ct == "application/pdf" or ext == "pdf":
-        return "kind.pdf"
-    if ct.startswith("image/"):
-        return "kind.image"
-    if ct in ("text/calendar",) or ext == "ics":
-        return "kind.calendar"
-    if ct in ("text/vcard", "text/x-vcard") or ext == "vcf":
-        return "kind.contact"
-    if "spreadsheet" in ct or "excel" in ct or ext in ("xls", "xlsx", "ods", "csv"):
-        return "kind.spreadsheet"
-    if "presentation" in ct or "powerpoint" in ct or ext in ("ppt", "pptx", "odp"):
-        return "kind.presentation"
-    if "word" in ct or "opendocument.text" in ct or ext in ("doc", "docx", "odt", "rtf"):
-        return "kind.document"
-    if "zip" in ct or "compressed" in ct or ext in ("zip", "7z", "rar", "gz", "tar"):
-        return "kind.archive"
-    if ct.startswith("text/"):
-        return "kind.text"
-    return "kind.file"
-
-
-def target_card(target: Target, t: Translator) -> El:
-    return h("div", {"class": "target-card"},
-             h("span", {"class": "badge"}, target.module_label),
-             h("p", {"class": "target-title"}, target.label),
-             h("p", {"class": "muted small"}, target.detail) if target.detail else None)
-
-
-def preflight_row(item: PreflightItem, t: Translator) -> El:
-    if item.kind == "body":
-        name, kind = t.t("preflight.body"), t.t("kind.text")
-    elif item.kind == "eml":
-        name, kind = t.t("preflight.eml"), t.t("kind.mail")
-    else:
-        name = item.name
-        kind = t.t(kind_key(item.content_type, item.name, item.kind))
-    meta = kind if item.kind == "eml" else f"{kind} · {t.size(item.size)}"
-    return h(
-        "li",
-        {"class": "copy-item", "data-plan": item.plan},
-        h("span", {"class": "copy-name"}, name),
-        h("span", {"class": "copy-meta muted small"}, meta),
-        h("span", {"class": f"plan plan-{item.plan}"}, t.t(f"preflight.plan.{item.plan}")),
-        h("span", {"class": "copy-reason small"}, t.t(item.reason)) if item.reason else None,
-    )
-
-
-def preflight_screen(state: AppState, t: Translator) -> El:
-    target = state.target
-    assert target is not None
-    already = any(link.id == target.id for link in state.choice.links)
-    blocked = state.problem is not None and state.problem.key.startswith("preflight.")
-    problem_actions = ()
-    return h(
-        "div",
-        {"class": "stack", "data-key": f"preflight-{target.id}"},
-        heading(t.t("preflight.title")),
-        h("p", {"class": "muted small"}, t.t("preflight.to", module=target.module_label)),
-        target_card(target, t),
-        banner(t, Message.of("preflight.already", tone="info")) if already else h("div", {"class": "banner-slot"}),
-        h("h2", {"class": "subtitle"}, t.t("preflight.copied")),
-        h("ul", {"class": "copy-list", "id": "mc-preflight"}, [preflight_row(i, t) for i in state.preflight]),
-        banner(t, state.problem, actions=problem_actions),
-        h("div", {"class": "actions"},
-          button(t.t("preflight.link"), "link", kind="primary", disabled=blocked),
-          button(t.t("preflight.back"), "back-to-record", kind="secondary")),
-    )
-
-
-def progress_row(item: ItemProgress, t: Translator) -> El:
-    name = item.name or t.t("linking.eml")
-    if item.status == "uploading":
-        status = t.t("linking.item.uploading", sent=t.size(item.sent), size=t.size(item.size))
-    else:
-        status = t.t(f"linking.item.{item.status}")
-    value = str(item.sent if item.status != "done" else item.size)
-    return h(
-        "li",
-        {"class": f"progress-item status-{item.status}", "data-status": item.status},
-        h("span", {"class": "copy-name"}, name),
-        h("progress", {"max": str(max(item.size, 1)), "value": value if item.status != "skipped" else "0",
-                       "aria-label": name}),
-        h("span", {"class": "muted small"}, status),
-        h("span", {"class": "copy-reason small"}, t.t(item.reason)) if item.reason else None,
-    )
-
-
-def linking_screen(state: AppState, t: Translator) -> El:
-    target = state.target
-    progress = state.progress
-    assert target is not None
-    phase = progress.phase if progress else "uploading"
-    phase_text = t.t(f"linking.{phase}") if phase in ("uploading", "saving", "verifying") else ""
-    total = progress.total if progress else 0
-    sent = progress.sent if progress else 0
-    return h(
-        "div",
-        {"class": "stack", "data-key": "linking", "aria-busy": "true"},
-        heading(t.t("linking.title", module=target.module_label, record=target.label)),
-        h("p", {"class": "phase loading", "role": "status", "data-phase": phase}, phase_text),
-        h("progress", {"class": "overall", "max": str(max(total, 1)), "value": str(sent),
-                       "aria-label": t.t("linking.overall", sent=t.size(sent), total=t.size(total))}),
-        h("p", {"class": "muted small"}, t.t("linking.overall", sent=t.size(sent), total=t.size(total))),
-        h("ul", {"class": "copy-list", "id": "mc-progress"},
-          [progress_row(i, t) for i in (progress.items if progress else ())]),
-        h("p", {"class": "muted small"}, t.t("linking.background")),
-    )
-
-
-def receipt_screen(outcome: LinkOutcome, t: Translator, can_unlink: bool = False,
-                   note: El | None = None) -> El:
-    params = {"module": outcome.module_label, "record": outcome.record_label}
-    if outcome.already_linked:
-        title, tone = t.t("receipt.already", **params), "info"
-    elif not outcome.created:
-        title, tone = t.t("receipt.added", **params), "success"
-    else:
-        title, tone = t.t("receipt.linked", **params), "success"
-    stored = [
-        h("li", None, t.t("receipt.subject", subject=outcome.subject)),
-        h("li", None, t.t("receipt.body", size=t.size(outcome.body_bytes))),
-        h("li", None, t.plural("receipt.files", len(outcome.files), size=t.size(outcome.files_size)),
-          h("ul", {"class": "plain files"},
-            [h("li", None, h("span", {"class": "copy-name"}, f.name), " ",
-               h("span", {"class": "muted small"}, t.size(f.size))) for f in outcome.files])
-          if outcome.files else None),
-        h("li", None, t.plural("receipt.links", len(outcome.links))) if outcome.links else None,
-        h("li", None, t.t("receipt.eml", size=t.size(outcome.eml_size))) if outcome.eml_size is not None else None,
-        h("li", None, t.t("receipt.eml_skipped", reason=t.t(outcome.eml_skipped))) if outcome.eml_skipped else None,
-    ]
-    checks = []
-    if outcome.verified:
-        checks.append(h("p", {"class": "verified"}, icon("check"), h("span", None, t.t("receipt.verified"))))
-    if outcome.mismatch or outcome.mismatch_parts:
-        names = ", ".join((*outcome.mismatch, *(t.t(part) for part in outcome.mismatch_parts)))
-        checks.append(banner(t, Message.of("receipt.mismatch", tone="warning", names=names)))
-    if outcome.record_url_problem:
-        checks.append(banner(t, Message.of(outcome.record_url_problem, tone="warning")))
-    if outcome.skipped:
-        checks.append(banner(t, Message.of("receipt.skipped", tone="warning", names=", ".join(outcome.skipped))))
-    return h(
-        "div",
-        {"class": "stack", "data-key": f"receipt-{outcome.record_id}-{outcome.created}-{outcome.linked}"},
-        h("div", {"class": f"banner banner-{tone} receipt-title", "role": "status"},
-          icon("check" if tone == "success" else "info"),
-          h("div", {"class": "banner-body"}, h("h1", {"class": "title", "tabindex": "-1"}, title))),
-        note,
-        h("h2", {"class": "subtitle"}, t.t("receipt.stored")),
-        h("ul", {"class": "receipt-list", "id": "mc-receipt"}, stored),
-        checks,
-        h("div", {"class": "actions"},
-          external_link(t.t("receipt.open"), outcome.record_url, t, kind="primary") if outcome.record_url else None,
-          button(t.t("receipt.again"), "link-again", kind="secondary"),
-          screens_unlink.undo_button(t) if can_unlink and outcome.message_record else None),
     )
 
 
@@ -731,21 +424,21 @@ def body(state: AppState, t: Translator, now: datetime, version: str = "") -> El
                         h("div", {"class": "skeleton skeleton-block"}),
                         h("p", {"class": "boot-status", "role": "status"}, t.t("app.starting")))
     elif screen == "connect":
-        content = connect_screen(state, t)
+        content = screens_connect.connect_screen(state, t)
     elif screen == "password":
-        content = password_screen(state, t)
+        content = screens_connect.password_screen(state, t)
     elif screen == "otp":
-        content = otp_screen(state, t)
+        content = screens_connect.otp_screen(state, t)
     elif screen == "gate" and state.gate is not None:
-        content = gate_screen(state.gate, t)
+        content = screens_connect.gate_screen(state.gate, t)
     elif screen == "preflight" and state.target is not None:
-        content = preflight_screen(state, t)
+        content = screens_link.preflight_screen(state, t)
     elif screen == "linking" and state.target is not None:
-        content = linking_screen(state, t)
+        content = screens_link.linking_screen(state, t)
     elif screen == "receipt" and state.outcome is not None:
         from mailconnector.ui import screens_create
 
-        content = receipt_screen(state.outcome, t, screens_unlink.unlink_offered(state),
+        content = screens_link.receipt_screen(state.outcome, t, screens_unlink.unlink_offered(state),
                                  screens_create.receipt_note(state, t))
     elif screen == "create" and state.create is not None:
         from mailconnector.ui import screens_create
