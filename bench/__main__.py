@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--link-sizes", default="1,5,20", help="attachment sizes of the link scenario, in MB")
     parser.add_argument("--link-runs", type=int, default=3, help="links per size")
     parser.add_argument("--crm-records", type=int, default=100_000, help="Contacts added for the crm scenario")
+    parser.add_argument("--crm-latency-ms", type=float, default=0.0,
+                        help="the local CRM answers every call this much later, as over a network (flows)")
     parser.add_argument("--compare", help="an earlier dev build to measure next to this one, as target 'before'")
     parser.add_argument("--root", help="serve this existing dev build instead of building one (A/B experiments)")
     parser.add_argument("--label", default="", help="free text stored with the results (e.g. 'before snapshot')")
@@ -81,10 +83,12 @@ def main(argv: list[str] | None = None) -> int:
                 # The earlier build's flows first, then this build's: one run, the same machine load.
                 earlier = SimpleNamespace(url=site.compare_url, root=Path(args.compare).resolve())
                 progress(f"flows of the --compare build {args.compare}")
-                before = flows.run_flows(earlier, scenarios, args.runs, args.link_runs, sizes, progress)
+                before = flows.run_flows(earlier, scenarios, args.runs, args.link_runs, sizes, progress,
+                                        args.crm_latency_ms)
                 before["root"] = args.compare
                 progress("flows of this build")
-            flow_results = flows.run_flows(site, scenarios, args.runs, args.link_runs, sizes, progress)
+            flow_results = flows.run_flows(site, scenarios, args.runs, args.link_runs, sizes, progress,
+                                          args.crm_latency_ms)
             if before is not None:
                 flow_results["before"] = before
         if "officejs" in scenarios:

@@ -651,11 +651,15 @@ def host_alone(page: Page, cdp: CDPSession, profile: Path) -> dict[str, Any]:
 
 
 def run_flows(
-    site: Any, scenarios: tuple[str, ...], runs: int, link_runs: int, sizes_mb: tuple[int, ...], progress: Progress
+    site: Any, scenarios: tuple[str, ...], runs: int, link_runs: int, sizes_mb: tuple[int, ...], progress: Progress,
+    crm_latency_ms: float = 0.0,
 ) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="mc-bench-flows-"))
     crm = start_crm(workdir)
-    results: dict[str, Any] = {"crm": crm.url}
+    results: dict[str, Any] = {"crm": crm.url, "crm_latency_ms": crm_latency_ms}
+    if crm_latency_ms:
+        # every call answered this much later, as over a network (the local CRM's test-mode switch)
+        httpx.post(f"{crm.url}/_test/mode", json={"latency_ms": crm_latency_ms}).raise_for_status()
     try:
         with sync_playwright() as pw:
             profile = workdir / "profile"

@@ -101,8 +101,10 @@ def malformed_response() -> Response:
 
 
 async def vtews(request: Request) -> Response:
-    arrived, started = time.time() * 1000, time.perf_counter()
     state: AppState = request.app.state.crm
+    if state.switches.latency_ms > 0:
+        await asyncio.sleep(state.switches.latency_ms / 1000)  # test mode: as if over a network
+    arrived, started = time.time() * 1000, time.perf_counter()
     name = request.path_params.get("operation", "")
     if request.method == "OPTIONS":
         state.saw_options(request.url.path, request.url.query, request.headers.get("access-control-request-method"))

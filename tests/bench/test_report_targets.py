@@ -95,6 +95,9 @@ def test_the_report_reads_each_search_against_its_own_plain_fetch() -> None:
     # keystroke -> rendered against the debounce + 1.3x the fetch: 160 + 10.5 > 150 + 6.5
     assert "keystroke → rendered within the debounce + 1.3× fetch: NOT met (170.5 ms against 156.5 ms)" in text
     assert "At the CRM" not in text  # no record from the CRM: nothing said about it
+    assert "as over a network" not in text
+    slower = "\n".join(report._flows_markdown({"search": met, "crm_latency_ms": 20.0}))
+    assert "## Search (warm, signed in, Contacts): the CRM answers every call 20 ms later, as over a network" in slower
     seen = [{**s, "reached_ms": 3.0 + i, "reached_replay_ms": 2.5, "crm_ms": 2.4, "crm_replay_ms": 2.2}
             for i, s in enumerate(met)]
     text = "\n".join(report._flows_markdown({"search": seen}))

@@ -33,7 +33,8 @@ def test_switches_change_the_answers_and_reset(switches: RunningCrm) -> None:
     crm = switches
     mode = httpx.post(f"{crm.url}/_test/mode", json={"cors": False, "clock_skew_seconds": -7200,
                                                       "component_version": "0.9.0"}).json()
-    assert mode == {"cors": False, "clock_skew_seconds": -7200.0, "component": True, "component_version": "0.9.0"}
+    assert mode == {"cors": False, "clock_skew_seconds": -7200.0, "component": True, "component_version": "0.9.0",
+                    "latency_ms": 0.0}
     r = post(crm, "mcstatus")
     assert "access-control-allow-origin" not in r.headers
     assert r.json()["data"]["version"] == "0.9.0"
@@ -49,3 +50,14 @@ def test_switches_change_the_answers_and_reset(switches: RunningCrm) -> None:
     httpx.delete(f"{crm.url}/_test/mode")
     r = post(crm, "mcstatus")
     assert r.headers["access-control-allow-origin"] == "*" and r.json()["data"]["version"] == "1.0.0"
+
+
+def test_the_latency_switch_answers_every_call_later_as_over_a_network(switches: RunningCrm) -> None:
+    """The bench's --crm-latency-ms: a lower bound only (a slow machine can only add to it)."""
+    crm = switches
+    assert httpx.post(f"{crm.url}/_test/mode", json={"latency_ms": 20_000}).status_code == 400
+    assert httpx.post(f"{crm.url}/_test/mode", json={"latency_ms": 300}).json()["latency_ms"] == 300.0
+    for call in (lambda: post(crm, "mcstatus"), lambda: httpx.options(f"{crm.url}/restapi/v1/vtews/query")):
+        started = time.monotonic()
+        assert call().status_code == 200
+        assert time.monotonic() - started >= 0.3
