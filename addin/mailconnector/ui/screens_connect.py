@@ -49,7 +49,7 @@ def connect_screen(state: AppState, t: Translator) -> El:
         ),
         base.banner(t, c.problem),
         h("div", {"class": "actions"}, base.button(t.t("connect.busy") if c.busy else t.t("connect.continue"), "",
-                                              kind="primary", busy=c.busy, submit=True),
+                                                   kind="primary", busy=c.busy, submit=True),
           doctor_button(t, prominent=_connection_problem(c.problem))),
     )
 
@@ -62,7 +62,7 @@ def _connection_problem(problem: Message | None) -> bool:
 def doctor_button(t: Translator, *, prominent: bool) -> El:
     """"Check connection": next to the failure it can explain, quieter when nothing failed."""
     return base.button(t.t("doctor.open"), "doctor-open", kind="secondary" if prominent else "subtle",
-                  extra={"id": "mc-doctor-open"})
+                       extra={"id": "mc-doctor-open"})
 
 
 def crm_card(state: AppState, t: Translator) -> El:
@@ -80,52 +80,61 @@ def crm_card(state: AppState, t: Translator) -> El:
 
 def password_screen(state: AppState, t: Translator) -> El:
     c = state.connect
-    return h(
-        "form",
-        {"class": "stack", "data-form": "password", "novalidate": True, "data-key": "password"},
-        base.heading(t.t("password.title")),
-        crm_card(state, t),
-        h("p", {"class": "signed-as"}, base.icon("person"), h("span", None, t.t("password.as", username=c.username))),
-        # lets password managers pair the password with the username
-        h("input", {"type": "text", "name": "username", "autocomplete": "username", "value": c.username,
-                    "class": "visually-hidden", "tabindex": "-1", "aria-hidden": "true", "readonly": True}),
-        base.field(
-            t.t("password.label"),
-            h("input", {"id": "mc-password", "name": "password", "type": "password",
-                        "autocomplete": "current-password", "required": True}),
-            field_id="mc-password",
+    return _sign_in_step(
+        "password", state, t,
+        (
+            h("p", {"class": "signed-as"}, base.icon("person"),
+              h("span", None, t.t("password.as", username=c.username))),
+            # lets password managers pair the password with the username
+            h("input", {"type": "text", "name": "username", "autocomplete": "username", "value": c.username,
+                        "class": "visually-hidden", "tabindex": "-1", "aria-hidden": "true", "readonly": True}),
+            base.field(
+                t.t("password.label"),
+                h("input", {"id": "mc-password", "name": "password", "type": "password",
+                            "autocomplete": "current-password", "required": True}),
+                field_id="mc-password",
+            ),
         ),
-        base.banner(t, c.problem),
-        h("div", {"class": "actions"},
-          base.button(t.t("password.busy") if c.busy else t.t("password.submit"), "", kind="primary", busy=c.busy,
-                 submit=True)),
+        t.t("password.submit"),
         h("p", {"class": "muted small"}, base.icon("lock"), h("span", None, t.t("password.privacy"))),
-        h("div", {"class": "actions"}, base.button(t.t("password.change"), "back-to-address", kind="subtle"),
-          # a session refused right after signing in can be the clocks: the check looks at them
-          doctor_button(t, prominent=True) if c.problem and c.problem.key == "error.SESSION_EXPIRED" else None),
+        # a session refused right after signing in can be the clocks: the check looks at them
+        doctor_button(t, prominent=True) if c.problem and c.problem.key == "error.SESSION_EXPIRED" else None,
     )
 
 
 def otp_screen(state: AppState, t: Translator) -> El:
+    return _sign_in_step(
+        "otp", state, t,
+        (
+            h("p", None, t.t("otp.intro", username=state.connect.username)),
+            base.field(
+                t.t("otp.label"),
+                h("input", {"id": "mc-code", "name": "code", "type": "text", "inputmode": "numeric",
+                            "autocomplete": "one-time-code", "maxlength": "10", "required": True,
+                            "class": "code-input"}),
+                field_id="mc-code",
+            ),
+        ),
+        t.t("otp.submit"),
+    )
+
+
+def _sign_in_step(step: str, state: AppState, t: Translator, fields: tuple[El, ...], submit: str,
+                  note: El | None = None, aside: El | None = None) -> El:
+    """The password and the code steps: the same frame around their own fields (the CRM they sign in to,
+    the problem, the submit button, an optional note, and "change the address" with an optional aside)."""
     c = state.connect
     return h(
         "form",
-        {"class": "stack", "data-form": "otp", "novalidate": True, "data-key": "otp"},
-        base.heading(t.t("otp.title")),
+        {"class": "stack", "data-form": step, "novalidate": True, "data-key": step},
+        base.heading(t.t(f"{step}.title")),
         crm_card(state, t),
-        h("p", None, t.t("otp.intro", username=c.username)),
-        base.field(
-            t.t("otp.label"),
-            h("input", {"id": "mc-code", "name": "code", "type": "text", "inputmode": "numeric",
-                        "autocomplete": "one-time-code", "maxlength": "10", "required": True,
-                        "class": "code-input"}),
-            field_id="mc-code",
-        ),
+        *fields,
         base.banner(t, c.problem),
         h("div", {"class": "actions"},
-          base.button(t.t("password.busy") if c.busy else t.t("otp.submit"), "", kind="primary", busy=c.busy,
-                 submit=True)),
-        h("div", {"class": "actions"}, base.button(t.t("password.change"), "back-to-address", kind="subtle")),
+          base.button(t.t("password.busy") if c.busy else submit, "", kind="primary", busy=c.busy, submit=True)),
+        note,
+        h("div", {"class": "actions"}, base.button(t.t("password.change"), "back-to-address", kind="subtle"), aside),
     )
 
 
