@@ -37,6 +37,11 @@ from mailconnector.models import (
 )
 
 ProgressSink = Callable[[LinkProgress], None]
+# Files of one mail uploaded at the same time. Each chunk waits for the CRM's answer before the next
+# (the protocol refuses gaps), so one file at a time pays a round trip per chunk and two per small file,
+# with the line idle in between; a few files at once fill it. Three stays well within a browser's six
+# connections per host, leaving room for the pane's other calls.
+UPLOADS_AT_ONCE = 3
 EML_CONTENT_TYPE = "message/rfc822"
 
 
@@ -251,12 +256,26 @@ class LinkRun:
     async def _upload_each(
         self, ready: asyncio.Queue[tuple[int, UploadSource | bytes] | None], done: dict[str, UploadState]
     ) -> None:
-        """Upload the files in the order they were read, one at a time (until `None`)."""
-        while (next_file := await ready.get()) is not None:
-            index, source = next_file
-            item = self._copied[index]
-            done[_cache_key(item)] = await self._upload(index, item, source)
-            del next_file, source  # the bytes are in the CRM: let them go
+        """Upload the files as they are read (until `None`), up to UPLOADS_AT_ONCE at a time. The first
+        failure cancels the others' uploads and is raised as it is (not as a group): what finished stays
+        in `done`, so that "Try again" does not send it again."""
+        slots = asyncio.Semaphore(UPLOADS_AT_ONCE)
+
+        async def one(index: int, source: UploadSource | bytes) -> None:
+            try:
+                item = self._copied[index]
+                done[_cache_key(item)] = await self._upload(index, item, source)
+            finally:
+                slots.release()
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                while (next_file := await ready.get()) is not None:
+                    await slots.acquire()
+                    group.create_task(one(*next_file))
+                    del next_file  # the task holds the bytes until they are in the CRM
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
 
     def _drop_oversized_eml(self, sizes: dict[int, int]) -> str:
         """The original .eml is kept "where it can be": not when the CRM would refuse it (it holds
