@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--link-sizes", default="1,5,20", help="attachment sizes of the link scenario, in MB")
     parser.add_argument("--link-runs", type=int, default=3, help="links per size")
+    parser.add_argument("--link-attachments", type=int, default=1,
+                        help="attachments of the link scenario's mail, each of the size linked (flows)")
     parser.add_argument("--crm-records", type=int, default=100_000, help="Contacts added for the crm scenario")
     parser.add_argument("--crm-latency-ms", type=float, default=0.0,
                         help="the local CRM answers every call this much later, as over a network (flows)")
@@ -84,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
                 earlier = SimpleNamespace(url=site.compare_url, root=Path(args.compare).resolve())
                 progress(f"flows of the --compare build {args.compare}")
                 before = flows.run_flows(earlier, scenarios, args.runs, args.link_runs, sizes, progress,
-                                        args.crm_latency_ms)
+                                        args.crm_latency_ms, args.link_attachments)
                 before["root"] = args.compare
                 progress("flows of this build")
             flow_results = flows.run_flows(site, scenarios, args.runs, args.link_runs, sizes, progress,
-                                          args.crm_latency_ms)
+                                          args.crm_latency_ms, args.link_attachments)
             if before is not None:
                 flow_results["before"] = before
         if "officejs" in scenarios:

@@ -4,9 +4,10 @@ Warm persistent profile, signed in once through the pane's own forms. Each figur
 the same page and the same run:
 - search: keystroke (the `input` event) → results rendered, against the very request the pane sent,
   replayed with plain `fetch` from the page (JSON parsed);
-- link: click on "Link" → receipt shown, for 1, 5 and 20 MB attachments, against uploading the same
-  bytes (the attachment and the original .eml) with plain `fetch` through the same `mcupload`
-  protocol; with the renderer's resident memory and JS heap sampled during the link; and the pane alone:
+- link: click on "Link" → receipt shown, for 1, 5 and 20 MB attachments (`--link-attachments`: that
+  many per mail), against uploading the same bytes (the attachments and the original .eml) with plain
+  `fetch` through the same `mcupload` protocol, one file after the other; with the renderer's resident
+  memory and JS heap sampled during the link; and the pane alone:
   the same link with the simulated host's answers built before the click (its own time and memory);
 - pinned switch: `ItemChanged` (the simulated host selects another mail) → the new header and its
   suggestions rendered, against the CRM's own answer time for those calls.
@@ -493,6 +494,7 @@ def run_link(
     sizes_mb: tuple[int, ...],
     runs: int,
     progress: Progress,
+    attachments: int = 1,
 ) -> list[dict[str, Any]]:
     sys.path.insert(0, str(ROOT))
     from tests.fixtures.make_large import MB, attachment_bytes
@@ -500,19 +502,22 @@ def run_link(
     fixtures = site.root / "dev" / "fixtures"
     samples = []
     for size_mb in sizes_mb:
-        raw = f"bench-{size_mb}mb.bin"
-        (fixtures / raw).write_bytes(attachment_bytes(size_mb * MB))
+        # the mail's attachments, as build_large_eml makes them (the same seeds)
+        raws = [f"bench-{size_mb}mb-{index + 1}.bin" for index in range(attachments)]
+        for index, raw in enumerate(raws):
+            (fixtures / raw).write_bytes(attachment_bytes(size_mb * MB, seed=20 + index))
         for i in range(runs):
-            link = one_link(page, cdp, profile, fixtures, size_mb)
+            link = one_link(page, cdp, profile, fixtures, size_mb, attachments=attachments)
             run, calls = link["run"], link["calls"]
-            # The same files the pane sent: the attachment, and the .eml when the pane uploaded it too.
+            # The same files the pane sent: the attachments, and the .eml when the pane uploaded it too.
             starts = [c["text"] for c in calls if c["op"] == "mcupload" and "start" in c["text"]]
             files = [
                 {
                     "url": f"{site.url}/dev/fixtures/{raw}",
-                    "name": "capitolato-1.bin",
+                    "name": f"capitolato-{index + 1}.bin",
                     "type": "application/octet-stream",
                 }
+                for index, raw in enumerate(raws)
             ]
             if any("rfc822" in text or ".eml" in text for text in starts):
                 files.append(
@@ -528,7 +533,9 @@ def run_link(
             # the click (OfficeSim readyAnswers): its time and memory are the pane's own, measured, not a
             # difference of two figures that each carry the host's strings and their garbage collection.
             try:
-                alone: dict[str, Any] | None = one_link(page, cdp, profile, fixtures, size_mb, ready_answers=True)
+                alone: dict[str, Any] | None = one_link(
+                    page, cdp, profile, fixtures, size_mb, attachments=attachments, ready_answers=True
+                )
             except NoReadyAnswers:
                 alone = None
             pane_ms = run["receipt"] - run["click"]
@@ -544,7 +551,8 @@ def run_link(
                 "pane_without_host_ms": pane_ms - host_ms,
                 "uploads": sum(1 for c in calls if c["op"] == "mcupload"),
                 "files_uploaded": len(starts),
-                "eml_uploaded": len(files) == 2,
+                "eml_uploaded": len(files) == attachments + 1,
+                "attachments": attachments,
                 "rss_growth_bytes": rss_growth,
                 "host_only_ms": host_only["ms"],
                 "host_only_rss_growth_bytes": host_only["rss_growth_bytes"],
@@ -571,7 +579,7 @@ def run_link(
                 }
             samples.append(sample)
             progress(
-                f"link {size_mb} MB {i + 1}/{runs}: {pane_ms:.0f} ms, of which host {host_ms:.0f} ms "
+                f"link {attachments} x {size_mb} MB {i + 1}/{runs}: {pane_ms:.0f} ms, of which host {host_ms:.0f} ms "
                 f"(fetch upload {baseline:.0f} ms), renderer +{rss_growth / 1e6:.0f} MB "
                 f"(host alone +{host_only['rss_growth_bytes'] / 1e6:.0f} MB in {host_only['ms']:.0f} ms), "
                 f"longest task {sample['longest_task_ms']:.0f} ms ({len(tasks)} over 50 ms; the pane's longest "
@@ -587,16 +595,18 @@ def run_link(
 
 
 def one_link(
-    page: Page, cdp: CDPSession, profile: Path, fixtures: Path, size_mb: int, *, ready_answers: bool = False
+    page: Page, cdp: CDPSession, profile: Path, fixtures: Path, size_mb: int, *, attachments: int = 1,
+    ready_answers: bool = False,
 ) -> dict[str, Any]:
-    """Open a new mail with one `size_mb` attachment, link it to the sender's record through the pane's UI,
-    sampling the renderer's memory until the receipt shows. `ready_answers`: the simulated host builds its
-    answers (the attachment's base64, the .eml's) before the click and hands over the very same strings."""
+    """Open a new mail with `attachments` attachments of `size_mb` each, link it to the sender's record through
+    the pane's UI, sampling the renderer's memory until the receipt shows. `ready_answers`: the simulated host
+    builds its answers (the attachments' base64, the .eml's) before the click and hands over the very same
+    strings."""
     from tests.fixtures.make_large import MB, build_large_eml
 
     message_id = f"<bench-link-{uuid.uuid4().hex}@example.org>"
     name = f"bench-{uuid.uuid4().hex}.eml"
-    (fixtures / name).write_bytes(build_large_eml(size_mb * MB, message_id=message_id))
+    (fixtures / name).write_bytes(build_large_eml(size_mb * MB, attachments, message_id=message_id))
     page.evaluate("url => OfficeSim.loadEmlUrl(url)", f"/dev/fixtures/{name}")
     page.wait_for_function("document.querySelector('#mail-subject')?.textContent.startsWith('Capitolato')")
     page.locator("#mc-suggestions .record").first.click()  # Laura Bianchi, the sender
@@ -652,7 +662,7 @@ def host_alone(page: Page, cdp: CDPSession, profile: Path) -> dict[str, Any]:
 
 def run_flows(
     site: Any, scenarios: tuple[str, ...], runs: int, link_runs: int, sizes_mb: tuple[int, ...], progress: Progress,
-    crm_latency_ms: float = 0.0,
+    crm_latency_ms: float = 0.0, link_attachments: int = 1,
 ) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="mc-bench-flows-"))
     crm = start_crm(workdir)
@@ -677,7 +687,9 @@ def run_flows(
                 if "pinned" in scenarios:
                     results["pinned"] = run_pinned(page, runs, progress)
                 if "link" in scenarios:
-                    results["link"] = run_link(page, cdp, profile, site, crm, sizes_mb, link_runs, progress)
+                    results["link"] = run_link(
+                        page, cdp, profile, site, crm, sizes_mb, link_runs, progress, link_attachments
+                    )
             finally:
                 context.close()
     finally:

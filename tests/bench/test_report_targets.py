@@ -63,6 +63,13 @@ def test_the_link_report_gives_each_links_spread_and_judges_the_pane_alone_by_it
     assert verdict in text
 
 
+def test_a_mail_with_several_attachments_is_named_by_their_count_and_size() -> None:
+    rows = [link(1300, 650, 800, 0.4) | {"size_mb": 5, "attachments": 4} for _ in range(3)]
+    text = report.to_markdown(report.summarise({}, runs=1, label="t", flows={"link": rows}))
+    assert "| 4 × 5 MB | 3 | 1,300 ms |" in text and "| 4 × 5 MB | 3 | 800 ms |" in text
+    assert "Issue #13 (4 × 5 MB): stored within 1.5× of plain fetch" in text
+
+
 def test_the_office_js_section_shows_the_pane_renderer_apart_from_outlooks_page() -> None:
     mb = 20 * 1024 * 1024
     rows = [
