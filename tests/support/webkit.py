@@ -27,6 +27,7 @@ WEBDRIVER = "/usr/bin/WebKitWebDriver"
 XVFB = "/usr/bin/Xvfb"
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # W3C key of an element reference
+SESSION_START_S = 90.0  # a MiniBrowser normally connects within about a second here
 
 
 def missing() -> list[str]:
@@ -67,10 +68,15 @@ class Driver:
     """A running WebKitWebDriver on a free port, on `display`; sessions are opened with `session()`."""
 
     def __init__(self, display: Display, log_path: Path) -> None:
+        self._display = display
+        self._log_path = log_path
+        self._log = log_path.open("ab")
+        self._start()
+
+    def _start(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log_path.open("ab")
-        env = {**os.environ, "DISPLAY": display.name}
+        env = {**os.environ, "DISPLAY": self._display.name}
         # No accessibility bus and no GPU here: without these, every page start waits on D-Bus timeouts.
         env.update({"NO_AT_BRIDGE": "1", "WEBKIT_DISABLE_COMPOSITING_MODE": "1", "LIBGL_ALWAYS_SOFTWARE": "1"})
         self.proc = subprocess.Popen([WEBDRIVER, f"--port={self.port}"], stdout=self._log, stderr=subprocess.STDOUT,
@@ -82,17 +88,31 @@ class Driver:
                 if self.http.get("/status").status_code == 200:
                     break
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"WebKitWebDriver did not start:\n{log_path.read_text(errors='replace')[-2000:]}")
+                log = self._log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"WebKitWebDriver did not start:\n{log}")
             time.sleep(0.1)
 
     def session(self) -> Session:
         """A new MiniBrowser. In automation mode it keeps its HTTP cache, Cache Storage and Web Storage in
-        memory (an ephemeral profile): every session starts cold, later loads in it are warm."""
-        return Session(self)
+        memory (an ephemeral profile): every session starts cold, later loads in it are warm.
 
-    def stop(self) -> None:
+        Once in a full run a MiniBrowser failed to open the virtual display ("cannot open display") and
+        WebKitWebDriver waited for it until the test's timeout. A browser that has not connected within
+        SESSION_START_S is given up with its driver, and one new driver and browser are started."""
+        try:
+            return Session(self)
+        except httpx.TimeoutException:
+            self._log.write(b"\n[tests] no MiniBrowser session after SESSION_START_S: restarting WebKitWebDriver\n")
+            self._stop_driver()
+            self._start()
+            return Session(self)
+
+    def _stop_driver(self) -> None:
         self.http.close()
         stop_process(self.proc)
+
+    def stop(self) -> None:
+        self._stop_driver()
         self._log.close()
 
 
@@ -103,14 +123,15 @@ class Session:
         self.driver = driver
         options = {"binary": MINIBROWSER, "args": ["--automation"]}
         capabilities = {"alwaysMatch": {"webkitgtk:browserOptions": options}}
-        answer = self._send("POST", "/session", {"capabilities": capabilities})
+        answer = self._send("POST", "/session", {"capabilities": capabilities}, timeout=SESSION_START_S)
         self.id: str = answer["sessionId"]
         self.capabilities: dict[str, Any] = answer["capabilities"]
         self.command("POST", "/timeouts", {"script": 300_000, "pageLoad": 300_000, "implicit": 0})
 
     # --- protocol --------------------------------------------------------------------------------------------
-    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = self.driver.http.request(method, path, json=body if method == "POST" else None)
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": httpx.Timeout(timeout, connect=5.0)}
+        response = self.driver.http.request(method, path, json=body if method == "POST" else None, **extra)
         payload = response.json()
         value = payload.get("value") if isinstance(payload, dict) else None
         if response.status_code >= 400:
