@@ -9,10 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.reliability import support
-from tests.reliability.support import RestartableCrm, clear_faults
-
-# Small chunks: a 1 MB file is sixteen `mcupload` chunks, so "mid-upload" is a wide window.
-CHUNK_BYTES = 64 * 1024
+from tests.reliability.support import CHUNK_BYTES, RestartableCrm, clear_faults
 
 
 @pytest.fixture(scope="session")

@@ -288,6 +288,11 @@ class FakeHost:
         return self.mail.eml
 
 
+# This suite's CRM sends small chunks: a 1 MB file is sixteen `mcupload` chunks, so "mid-upload" is a wide
+# window (conftest.py); the link is told so, as the pane is by `mcstatus`.
+CHUNK_BYTES = 64 * 1024
+
+
 def linking_run(
     client: CrmClient,
     mail: MailFiles,
@@ -301,6 +306,7 @@ def linking_run(
     return LinkRun(
         client, FakeHost(mail), mail.mail, target, plan, base=client.url.base,
         on_progress=on_progress or (lambda _: None), cache=cache if cache is not None else UploadCache(),
+        chunk_bytes=CHUNK_BYTES,
     )
 
 

@@ -1,5 +1,5 @@
-"""A mail with several files: they go up side by side, a few at a time (core.linking), and one failure
-stops the others without storing anything."""
+"""A mail with several files: small ones go up side by side, a few at a time, a file of a chunk or more
+alone (core.linking); one failure stops the others without storing anything."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from mailconnector.core.decisions import preflight
 from mailconnector.core.linking import UPLOADS_AT_ONCE, LinkRun, UploadCache
 from mailconnector.core.state import Target
 from mailconnector.crm import errors as e
 from mailconnector.crm.urls import normalise_crm_url
 from mailconnector.models import LinkAttachment, UploadState
-from tests.unit.core_fakes import FakeClient, FakeHost, Pane, attachment, mail, make_pane, settle, sign_in
+from tests.unit.core_fakes import STATUS, FakeClient, FakeHost, Pane, attachment, mail, make_pane, settle, sign_in
 
 FILES = ("a.pdf", "b.pdf", "c.pdf", "d.pdf")
 EML = "Richiesta di preventivo.eml"
@@ -68,12 +70,18 @@ class HeldUploads:
         return waiting
 
 
-async def start_linking(held: list[HeldUploads]) -> Pane:
+CHUNK = STATUS.limits.chunk_bytes  # what the fake CRM's mcstatus says
+
+
+SMALL_FILES = tuple((name, 10) for name in FILES)
+
+
+async def start_linking(held: list[HeldUploads], files: tuple[tuple[str, int], ...] = SMALL_FILES) -> Pane:
     def script(client: FakeClient) -> None:
         held.append(HeldUploads(client))
 
     pane = make_pane(script=script)
-    pane.app.start(mail(attachments=tuple(attachment(name, 10) for name in FILES)))
+    pane.app.start(mail(attachments=tuple(attachment(name, size) for name, size in files)))
     await sign_in(pane)
     pane.app.pick_suggestion("4x10")
     pane.app.link()
@@ -151,16 +159,60 @@ def test_one_file_failing_stops_the_others_stores_nothing_and_try_again_sends_on
     asyncio.run(scenario())
 
 
+def test_a_file_of_a_chunk_or_more_goes_up_alone_so_a_slow_line_is_never_shared_by_big_chunks() -> None:
+    """A chunk's deadline is set for one chunk on the line: three big chunks sharing a slow uplink would each
+    take three times as long, and all time out."""
+
+    async def scenario() -> None:
+        held: list[HeldUploads] = []
+        pane = await start_linking(held, (("a.pdf", 10), ("big.bin", CHUNK), ("b.pdf", 10)))
+        uploads = held[0]
+        assert uploads.in_flight == ["a.pdf"]  # the big file waits for the line to itself
+        uploads.finish("a.pdf")
+        await settle()
+        assert uploads.in_flight == ["big.bin"]  # and the next small file waits for it, in the mail's order
+        uploads.finish("big.bin")
+        await settle()
+        assert uploads.in_flight == ["b.pdf", EML]
+        uploads.finish("b.pdf")
+        uploads.finish(EML)
+        await settle()
+        assert pane.state.screen == "receipt"
+
+    asyncio.run(scenario())
+
+
+def new_run(client: FakeClient, chunk_bytes: int | None) -> LinkRun:
+    snapshot = mail(attachments=tuple(attachment(name, 10) for name in FILES))
+    plan = preflight(snapshot, attachments_supported=True, eml_supported=True, crm=None)
+    target = Target(module="Contacts", module_label="Contact", id="4x10", label="Mario Rossi")
+    return LinkRun(client, FakeHost(), snapshot, target, plan, base="https://crm.example.com",
+                   on_progress=lambda _: None, cache=UploadCache(), chunk_bytes=chunk_bytes)
+
+
+def test_with_the_chunk_size_unknown_files_go_up_one_at_a_time() -> None:
+    async def scenario() -> None:
+        client = FakeClient(normalise_crm_url("crm.example.com"))
+        uploads = HeldUploads(client)
+        task = asyncio.ensure_future(new_run(client, None).run())
+        await settle()
+        assert uploads.in_flight == ["a.pdf"]
+        uploads.finish("a.pdf")
+        await settle()
+        assert uploads.in_flight == ["b.pdf"]
+        for name in ("b.pdf", "c.pdf", "d.pdf", EML):
+            uploads.finish(name)
+            await settle()
+        assert task.done() and len(client.linked) == 1
+
+    asyncio.run(scenario())
+
+
 def test_a_link_cancelled_stops_every_upload_in_flight() -> None:
     async def scenario() -> None:
         client = FakeClient(normalise_crm_url("crm.example.com"))
         uploads = HeldUploads(client)
-        snapshot = mail(attachments=tuple(attachment(name, 10) for name in FILES))
-        plan = preflight(snapshot, attachments_supported=True, eml_supported=True, crm=None)
-        target = Target(module="Contacts", module_label="Contact", id="4x10", label="Mario Rossi")
-        run = LinkRun(client, FakeHost(), snapshot, target, plan, base="https://crm.example.com",
-                      on_progress=lambda _: None, cache=UploadCache())
-        task = asyncio.ensure_future(run.run())
+        task = asyncio.ensure_future(new_run(client, CHUNK).run())
         await settle()
         assert uploads.in_flight == ["a.pdf", "b.pdf", "c.pdf"]
         task.cancel()  # the pane is closing
@@ -168,5 +220,24 @@ def test_a_link_cancelled_stops_every_upload_in_flight() -> None:
         assert task.cancelled()
         assert sorted(uploads.cancelled) == ["a.pdf", "b.pdf", "c.pdf"] and uploads.in_flight == []
         assert client.linked == []
+
+    asyncio.run(scenario())
+
+
+def test_an_upload_that_stops_without_an_error_never_lets_the_mail_be_linked_without_its_file() -> None:
+    async def scenario() -> None:
+        client = FakeClient(normalise_crm_url("crm.example.com"))
+        uploads = HeldUploads(client)
+        task = asyncio.ensure_future(new_run(client, CHUNK).run())
+        await settle()
+        uploads.finish("a.pdf")
+        uploads.finish("b.pdf", asyncio.CancelledError())  # ended by something other than the link
+        for name in ("c.pdf", "d.pdf", EML):
+            uploads.finish(name)
+            await settle()
+        await settle()
+        assert task.done() and client.linked == []
+        with pytest.raises(asyncio.CancelledError):
+            task.result()
 
     asyncio.run(scenario())

@@ -457,6 +457,7 @@ class App:
             cache=self._uploads,
             already_stored=already,
             limits=(state.crm.max_file_bytes, state.crm.max_message_bytes) if state.crm else None,
+            chunk_bytes=state.crm.chunk_bytes if state.crm else None,
         )
         self._update(screen="linking", problem=None, progress=run.progress)
         self._link_task = self._spawn(self._link(state.mail_key, state.mail, run))

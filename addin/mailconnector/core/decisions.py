@@ -57,6 +57,7 @@ def crm_info(url: CrmUrl, status: CrmStatus) -> CrmInfo:
         otp=status.auth.otp,
         max_message_bytes=status.limits.max_message_bytes,
         max_file_bytes=status.limits.max_file_bytes,
+        chunk_bytes=status.limits.chunk_bytes,
         capabilities=status.capabilities,
     )
 

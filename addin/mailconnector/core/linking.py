@@ -37,10 +37,8 @@ from mailconnector.models import (
 )
 
 ProgressSink = Callable[[LinkProgress], None]
-# Files of one mail uploaded at the same time. Each chunk waits for the CRM's answer before the next
-# (the protocol refuses gaps), so one file at a time pays a round trip per chunk and two per small file,
-# with the line idle in between; a few files at once fill it. Three stays well within a browser's six
-# connections per host, leaving room for the pane's other calls.
+# Files of one mail uploaded at the same time, at most (see `LinkRun._upload_each`). Three stays well
+# within a browser's six connections per host, leaving room for the pane's other calls.
 UPLOADS_AT_ONCE = 3
 EML_CONTENT_TYPE = "message/rfc822"
 
@@ -97,6 +95,7 @@ class LinkRun:
         cache: UploadCache,
         already_stored: bool = False,
         limits: tuple[int, int] | None = None,
+        chunk_bytes: int | None = None,
     ) -> None:
         self.client = client
         self.host = host
@@ -110,6 +109,7 @@ class LinkRun:
         # nothing is uploaded (mclink still decides, and says so).
         self.already_stored = already_stored
         self.limits = limits  # (largest file, largest message) the CRM accepts, when known
+        self.chunk_bytes = chunk_bytes  # the CRM's upload chunk (mcstatus limits), when known
         self.message_id = ""  # the Message-ID the link used, once known
         self._attachments = {a.id: a for a in mail.attachments}
         self._formats: dict[str, str | None] = {}  # attachment id -> the format the host handed it over in
@@ -256,26 +256,52 @@ class LinkRun:
     async def _upload_each(
         self, ready: asyncio.Queue[tuple[int, UploadSource | bytes] | None], done: dict[str, UploadState]
     ) -> None:
-        """Upload the files as they are read (until `None`), up to UPLOADS_AT_ONCE at a time. The first
-        failure cancels the others' uploads and is raised as it is (not as a group): what finished stays
-        in `done`, so that "Try again" does not send it again."""
-        slots = asyncio.Semaphore(UPLOADS_AT_ONCE)
+        """Upload the files as they are read (until `None`), side by side while they are small.
+
+        Each chunk waits for the CRM's answer before the next (the protocol refuses gaps), so one file at a
+        time leaves the line idle for a round trip per chunk, and two per small file. Files go up together,
+        UPLOADS_AT_ONCE at most, while the chunks they have out at once (`min(chunk, size)` bytes each) stay
+        within one chunk: a chunk's deadline (`OPERATION_TIMEOUTS["mcupload"]`) is set for one chunk on the
+        line, and a slow uplink shared by three large chunks would time every one of them out. So small files,
+        where the round trips are most of the time, go together; a file of a chunk or more goes alone; with
+        the chunk size unknown, one file at a time.
+
+        The first failure cancels the others' uploads and is raised as it is (not as a group): what finished
+        stays in `done`, so that "Try again" does not send it again. The files that go together are under a
+        chunk each, so a cancelled one loses no more than a chunk's worth, as a failed chunk does."""
+        budget = self.chunk_bytes or 0
+        out: dict[asyncio.Task[None], int] = {}  # uploads in flight, with their chunk's bytes
+        changed = asyncio.Event()
+
+        def fits(weight: int) -> bool:
+            return not out or (len(out) < UPLOADS_AT_ONCE and sum(out.values()) + weight <= budget)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            del out[task]
+            changed.set()
 
         async def one(index: int, source: UploadSource | bytes) -> None:
-            try:
-                item = self._copied[index]
-                done[_cache_key(item)] = await self._upload(index, item, source)
-            finally:
-                slots.release()
+            item = self._copied[index]
+            done[_cache_key(item)] = await self._upload(index, item, source)
 
+        started: list[asyncio.Task[None]] = []
         try:
             async with asyncio.TaskGroup() as group:
                 while (next_file := await ready.get()) is not None:
-                    await slots.acquire()
-                    group.create_task(one(*next_file))
+                    weight = min(_size(next_file[1]), budget) if budget else 1
+                    while not fits(weight):
+                        changed.clear()
+                        await changed.wait()
+                    task = group.create_task(one(*next_file))
+                    out[task] = weight
+                    task.add_done_callback(finished)
+                    started.append(task)
                     del next_file  # the task holds the bytes until they are in the CRM
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None
+        if any(task.cancelled() for task in started):
+            # an upload that stopped without an error and without its file: never link the mail without it
+            raise asyncio.CancelledError
 
     def _drop_oversized_eml(self, sizes: dict[int, int]) -> str:
         """The original .eml is kept "where it can be": not when the CRM would refuse it (it holds

@@ -76,6 +76,7 @@ class CrmInfo:
     otp: bool
     max_message_bytes: int
     max_file_bytes: int
+    chunk_bytes: int = 0  # the CRM's upload chunk (0: not said)
     capabilities: tuple[str, ...] = ()
 
 
