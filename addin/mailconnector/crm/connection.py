@@ -80,6 +80,8 @@ class Connection:
         self.sleep = sleep
         self._timeouts = {**OPERATION_TIMEOUTS, **(timeouts or {})}
         self._renewal = asyncio.Lock()
+        self._renewals = 0  # the user's answers to "sign in again" so far
+        self._renewal_declined = False  # the last one was "no"
         self._endpoints: dict[tuple[CrmUrl, str], httpx.URL] = {}
         self._clock = clock
         self._permission_asked: dict[httpx.URL, float] = {}
@@ -158,12 +160,19 @@ class Connection:
                     raise
 
     async def _renew(self, token_sent: str | None) -> bool:
-        # Several calls can fail together when a token is revoked: the user signs in once.
+        # Several calls can fail together when a token is revoked (a link's uploads go side by side): the
+        # user is asked once, and that one answer is theirs too, a "no" included. A call that fails later,
+        # after the answer, asks again.
+        asked_before = self._renewals
         async with self._renewal:
             if self.token is not None and self.token != token_sent:
                 return True
+            if self._renewals != asked_before and self._renewal_declined:
+                return False
             assert self.on_session_expired is not None
             token = await self.on_session_expired()
+            self._renewals += 1
+            self._renewal_declined = not token
             if not token:
                 return False
             self.token = token
