@@ -182,20 +182,23 @@ def test_a_file_of_a_chunk_or_more_goes_up_alone_so_a_slow_line_is_never_shared_
     asyncio.run(scenario())
 
 
-def new_run(client: FakeClient, chunk_bytes: int | None) -> LinkRun:
+async def run_link(chunk_bytes: int | None) -> tuple[FakeClient, HeldUploads, asyncio.Future[Any]]:
+    """A link of a mail with FILES, its uploads held, started and let run as far as it can."""
+    client = FakeClient(normalise_crm_url("crm.example.com"))
+    uploads = HeldUploads(client)
     snapshot = mail(attachments=tuple(attachment(name, 10) for name in FILES))
     plan = preflight(snapshot, attachments_supported=True, eml_supported=True, crm=None)
     target = Target(module="Contacts", module_label="Contact", id="4x10", label="Mario Rossi")
-    return LinkRun(client, FakeHost(), snapshot, target, plan, base="https://crm.example.com",
-                   on_progress=lambda _: None, cache=UploadCache(), chunk_bytes=chunk_bytes)
+    run = LinkRun(client, FakeHost(), snapshot, target, plan, base="https://crm.example.com",
+                  on_progress=lambda _: None, cache=UploadCache(), chunk_bytes=chunk_bytes)
+    task = asyncio.ensure_future(run.run())
+    await settle()
+    return client, uploads, task
 
 
 def test_with_the_chunk_size_unknown_files_go_up_one_at_a_time() -> None:
     async def scenario() -> None:
-        client = FakeClient(normalise_crm_url("crm.example.com"))
-        uploads = HeldUploads(client)
-        task = asyncio.ensure_future(new_run(client, None).run())
-        await settle()
+        client, uploads, task = await run_link(None)
         assert uploads.in_flight == ["a.pdf"]
         uploads.finish("a.pdf")
         await settle()
@@ -210,10 +213,7 @@ def test_with_the_chunk_size_unknown_files_go_up_one_at_a_time() -> None:
 
 def test_a_link_cancelled_stops_every_upload_in_flight() -> None:
     async def scenario() -> None:
-        client = FakeClient(normalise_crm_url("crm.example.com"))
-        uploads = HeldUploads(client)
-        task = asyncio.ensure_future(new_run(client, CHUNK).run())
-        await settle()
+        client, uploads, task = await run_link(CHUNK)
         assert uploads.in_flight == ["a.pdf", "b.pdf", "c.pdf"]
         task.cancel()  # the pane is closing
         await settle()
@@ -226,10 +226,7 @@ def test_a_link_cancelled_stops_every_upload_in_flight() -> None:
 
 def test_an_upload_that_stops_without_an_error_never_lets_the_mail_be_linked_without_its_file() -> None:
     async def scenario() -> None:
-        client = FakeClient(normalise_crm_url("crm.example.com"))
-        uploads = HeldUploads(client)
-        task = asyncio.ensure_future(new_run(client, CHUNK).run())
-        await settle()
+        client, uploads, task = await run_link(CHUNK)
         uploads.finish("a.pdf")
         uploads.finish("b.pdf", asyncio.CancelledError())  # ended by something other than the link
         for name in ("c.pdf", "d.pdf", EML):
