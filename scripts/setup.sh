@@ -9,11 +9,16 @@ step() { local ms=$(( ($(now) - $2) / 1000000 )); printf '[setup] %-30s %4d.%03d
 t0=$(now)
 
 s=$(now)
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   python3 -m venv .venv
+  # Every package, dependencies of dependencies included, at the version and with the hashes of
+  # requirements.lock (pip-compile's output from pyproject.toml, see the README): pip refuses any other file.
   # pip's machine-wide config names optional local indexes; their 'is ignored' warnings are noise.
-  .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]' 2> >(grep -v 'is ignored' >&2)
+  .venv/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock \
+    2> >(grep -v 'is ignored' >&2)
+  # The pane's package runs from the checkout: addin/ on the venv's path, as an editable install puts it.
+  echo "$PWD/addin" > "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/mail_connector.pth"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 step "python packages" "$s"
