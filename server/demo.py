@@ -1,13 +1,15 @@
 """`python -m server demo`: the whole product on this machine, for a newcomer.
 
 Builds the add-in with the simulated Outlook host, starts the local CRM (seeded demo data, SQLite
-in var/) and the pane's server, prints the URLs and the demo logins, and runs until Ctrl-C.
+in var/) and the pane's server, prints the URLs and the demo logins, and runs until Ctrl-C (or SIGTERM);
+either stops the CRM too.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import subprocess
 import sys
 import time
@@ -87,6 +89,9 @@ def _run_command(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    # uvicorn re-raises the signal that stopped it once it has shut down; SIGTERM's default action would end
+    # this process there and then, leaving the CRM running on its port. As an exception, it unwinds.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         uvicorn.Server(uvicorn_config(StaticSite(out), args.host, args.port)).run()
     finally:
