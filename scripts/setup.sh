@@ -8,6 +8,25 @@ now() { date +%s%N; }
 step() { local ms=$(( ($(now) - $2) / 1000000 )); printf '[setup] %-30s %4d.%03ds\n' "$1" $((ms / 1000)) $((ms % 1000)); }
 t0=$(now)
 
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+# Debian ships venv's pip bootstrap (python3-venv) and npm (`python -m server vendor` runs `npm pack`) as
+# packages of their own: a fresh machine may lack them.
+s=$(now)
+missing=()
+python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt_install "${missing[@]}"
+fi
+step "python3-venv, npm (Debian)" "$s"
+
 s=$(now)
 stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
@@ -26,14 +45,6 @@ step "python packages" "$s"
 s=$(now)
 .venv/bin/python -m server vendor
 step "browser runtime (npm, PyPI)" "$s"
-
-apt_install() {
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-  fi
-}
 
 s=$(now)
 if ! command -v chromium >/dev/null 2>&1; then
