@@ -8,7 +8,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -17,9 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import free_port, stop_process
+from tests.support.processes import ServerProcess, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 START_S = 240.0  # a first build takes the snapshot (~30 s here); later ones reuse it
 
 
@@ -43,31 +41,26 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float) -> None:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_the_demo_serves_the_pane_and_stopping_it_stops_its_crm(tmp_path: Path, stop: signal.Signals) -> None:
     pane_port, crm_port = free_port(), free_port()
-    log = (tmp_path / "demo.log").open("w+b")
-    demo = subprocess.Popen(
+    demo = ServerProcess(
         [sys.executable, "-m", "server", "demo", "--port", str(pane_port), "--crm-port", str(crm_port),
          "--db", str(tmp_path / "crm.sqlite3"), "--out", str(tmp_path / "dist")],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        tmp_path / "demo.log",
     )
     started: list[int] = []
     try:
-        wait_for(lambda: b"Demo logins" in (tmp_path / "demo.log").read_bytes() or demo.poll() is not None,
-                 "the demo's start", START_S)
-        printed = (tmp_path / "demo.log").read_text(errors="replace")
-        assert demo.poll() is None, printed
-        started += children(demo.pid)  # the CRM
+        demo.wait_ready(lambda: "Demo logins" in demo.log_tail(), timeout=START_S)
+        started += children(demo.proc.pid)  # the CRM
         entry = f"http://127.0.0.1:{pane_port}/dev/outlook.html?crm=http://127.0.0.1:{crm_port}"
-        assert f"Open in Chromium:  {entry}" in printed
+        assert f"Open in Chromium:  {entry}" in demo.log_tail()
         assert httpx.get(entry).status_code == 200
         assert httpx.post(f"http://127.0.0.1:{crm_port}/restapi/v1/vtews/mcstatus").status_code == 200
 
-        demo.send_signal(stop)
-        demo.wait(30)
+        demo.proc.send_signal(stop)
+        demo.proc.wait(30)
         wait_for(lambda: not listening(crm_port), "the CRM stopping with the demo", 30)
         assert not listening(pane_port)
     finally:
-        stop_process(demo)
+        demo.stop()
         for pid in started:  # a CRM the demo failed to stop must not outlive the test
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        log.close()

@@ -7,12 +7,11 @@ import re
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
-
-
-def name(text: str) -> str:
-    return re.sub(r"[-_.]+", "-", text).lower()
 
 
 def locked() -> dict[str, tuple[str, list[str]]]:
@@ -21,7 +20,7 @@ def locked() -> dict[str, tuple[str, list[str]]]:
     current = None
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         if match := REQUIREMENT.match(line):
-            current = name(match[1])
+            current = canonicalize_name(match[1])
             entries[current] = (match[2].rstrip("\\").strip(), [])
         elif current and line.strip().startswith("--hash=sha256:"):
             entries[current][1].append(line.strip().removeprefix("--hash=sha256:").rstrip(" \\"))
@@ -31,7 +30,7 @@ def locked() -> dict[str, tuple[str, list[str]]]:
 def pinned() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pins = [*project["dependencies"], *project["optional-dependencies"]["test"]]
-    return {name(pin.split("==")[0]): pin.split("==")[1] for pin in pins}
+    return {canonicalize_name(r.name): str(r.specifier).removeprefix("==") for r in map(Requirement, pins)}
 
 
 def test_every_pin_of_pyproject_is_locked_at_the_same_version() -> None:
