@@ -117,10 +117,9 @@ def test_files_go_up_side_by_side_a_few_at_a_time_and_are_linked_in_the_mails_or
 
         assert pane.state.screen == "receipt"
         ((_, _, files, eml),) = pane.client.linked
-        by_upload = {upload_id: data for upload_id, data in pane.client.uploads.items()}
         assert [f.filename for f in files if isinstance(f, LinkAttachment)] == list(FILES)
-        assert all(by_upload[f.upload] == b"x" * 10 for f in files if isinstance(f, LinkAttachment))
-        assert eml is not None and by_upload[eml].startswith(b"From: x")
+        assert all(pane.client.uploads[f.upload] == b"x" * 10 for f in files if isinstance(f, LinkAttachment))
+        assert eml is not None and pane.client.uploads[eml].startswith(b"From: x")
 
     asyncio.run(scenario())
 
