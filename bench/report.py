@@ -341,7 +341,8 @@ def _flows_markdown(flows: dict[str, Any]) -> list[str]:
             f"growth within 2× the attachment: {_verdict(_med(big, 'rss_growth_bytes'), big_mb, 2)} with the "
             f"host's strings, {own_memory}; the "
             f"pane's longest main-thread task within 50 ms: {_tasks_verdict(big, big_alone, pane_tasks)} "
-            "(renderer resident memory sampled every 20 ms).",
+            "(times from links nothing observed; memory from another link of a mail of the same size, the "
+            "renderer's resident memory sampled every 20 ms).",
             "",
         ]
     if officejs := flows.get("officejs"):
