@@ -163,6 +163,8 @@ FETCH_LOG = """
 
 SEARCH_WATCH = """text => {
   const run = (window.__mcRun = { text, input: null, searching: false, rendered: null, status: null });
+  let shown;
+  window.__mcRendered = new Promise((resolve) => { shown = resolve; });
   const query = document.querySelector("#mc-query");
   query.addEventListener("input", () => { if (run.input === null) run.input = performance.now(); }, { capture: true });
   const observer = new MutationObserver(() => {
@@ -174,6 +176,7 @@ SEARCH_WATCH = """text => {
       run.rendered = performance.now();
       run.status = status;
       observer.disconnect();
+      shown();
     }
   });
   const all = { subtree: true, childList: true, attributes: true, characterData: true };
@@ -234,11 +237,16 @@ LINK_WATCH = """() => {
   observer.observe(document.querySelector("#app"), { attributes: true, attributeFilter: ["data-screen"] });
 }"""
 
-# Until the receipt shows, nothing polling the page meanwhile (one promise, awaited by the driver).
-RECEIPT_SHOWN = """(ms) => Promise.race([
-  window.__mcReceiptShown,
-  new Promise((_, fail) => setTimeout(() => fail(new Error(`no receipt after ${ms} ms`)), ms)),
-])"""
+# Until the receipt shows / the results are rendered, nothing polling the page meanwhile (one promise,
+# awaited by the driver).
+RECEIPT_SHOWN = """(ms) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`no receipt after ${ms} ms`)), ms);
+  window.__mcReceiptShown.then(() => { clearTimeout(timer); resolve(); });
+})"""
+RENDERED = """(ms) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`no results rendered after ${ms} ms`)), ms);
+  window.__mcRendered.then(() => { clearTimeout(timer); resolve(); });
+})"""
 
 # Uploading the same files with plain fetch through the same protocol (mcupload start + chunks).
 PLAIN_UPLOAD = """async ({ crm, files }) => {
@@ -395,7 +403,9 @@ def search_once(page: Page, text: str) -> dict[str, Any]:
     page.wait_for_timeout(400)  # past the debounce: the pane is idle again
     page.evaluate(SEARCH_WATCH, text)
     page.fill("#mc-query", text)  # one input event, as a paste or the last keystroke
-    page.wait_for_function("() => window.__mcRun.rendered !== null", timeout=SCREEN_TIMEOUT_MS)
+    # Awaited in the page: nothing polls it meanwhile (wait_for_function would run its test every frame,
+    # which the replays with plain fetch never pay).
+    page.evaluate(RENDERED, SCREEN_TIMEOUT_MS)
     run: dict[str, Any] = page.evaluate("window.__mcRun")
     return run
 
