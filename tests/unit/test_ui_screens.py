@@ -174,3 +174,17 @@ def test_sections_kept_from_the_last_render_are_exactly_what_a_fresh_render_draw
     assert kept[first][0] is kept[first - 1][0] and kept[first][-1] is kept[first - 1][-1]
     # a new mail draws a new header
     assert kept[-1][0].text() != kept[first][0].text() and "altra mail" in kept[-1][0].text()
+
+
+def test_a_file_outlook_is_handing_over_has_a_moving_bar_and_a_file_being_sent_says_how_much() -> None:
+    """Outlook gives no progress while it hands a file over (a 100 MB attachment takes seconds): that file's
+    bar is indeterminate (no value: the browser and the stylesheet animate it), not a bar stuck at zero."""
+    states = [s for s in collect(whole_flow) if s.screen == "linking" and s.progress is not None]
+
+    def bars(status: str) -> list[El]:
+        return [row.find("progress") for s in states for row in render(s).find_all("li", data_status=status)]
+
+    reading, uploading, done = bars("reading"), bars("uploading"), bars("done")
+    assert reading and all(bar.attr("value") is None for bar in reading)
+    assert uploading and all(bar.attr("value") is not None for bar in uploading)
+    assert done and all(bar.attr("value") == bar.attr("max") for bar in done)

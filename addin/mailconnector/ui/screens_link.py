@@ -101,13 +101,17 @@ def progress_row(item: ItemProgress, t: Translator) -> El:
         status = t.t("linking.item.uploading", sent=t.size(item.sent), size=t.size(item.size))
     else:
         status = t.t(f"linking.item.{item.status}")
-    value = str(item.sent if item.status != "done" else item.size)
+    if item.status == "reading":
+        value = None  # Outlook gives no progress while it hands a file over: the bar moves (indeterminate)
+    elif item.status == "skipped":
+        value = "0"
+    else:
+        value = str(item.sent if item.status != "done" else item.size)
     return h(
         "li",
         {"class": f"progress-item status-{item.status}", "data-status": item.status},
         h("span", {"class": "copy-name"}, name),
-        h("progress", {"max": str(max(item.size, 1)), "value": value if item.status != "skipped" else "0",
-                       "aria-label": name}),
+        h("progress", {"max": str(max(item.size, 1)), "value": value, "aria-label": name}),
         h("span", {"class": "muted small"}, status),
         h("span", {"class": "copy-reason small"}, t.t(item.reason)) if item.reason else None,
     )
