@@ -8,9 +8,9 @@ the same page and the same run:
   many per mail), against uploading the same bytes (the attachments and the original .eml) with plain
   `fetch` through the same `mcupload` protocol, one file after the other; the renderer's resident
   memory and JS heap are sampled during another link of a mail of the same size (sampling takes the
-  page's thread and the CPUs: a sampled link took ~120 ms longer of ~850, so no timed link is sampled,
-  as the plain-`fetch` upload is not); and the pane alone: the same links with the simulated host's
-  answers built before the click (its own time and memory);
+  page's thread and the CPUs: a sampled link took ~120 ms longer of ~850, so no timed link is sampled
+  or polled, as the plain-`fetch` upload is not); and the pane alone: the same links with the simulated
+  host's answers built before the click (its own time and memory);
 - pinned switch: `ItemChanged` (the simulated host selects another mail) → the new header and its
   suggestions rendered, against the CRM's own answer time for those calls.
 
@@ -43,6 +43,7 @@ from bench.site import ROOT, free_port
 Progress = Callable[[str], None]
 SCREEN_TIMEOUT_MS = 60_000
 LINK_TIMEOUT_S = 600
+SETTLE_MS = 500  # after a receipt, before the next measure: the pane's work after the receipt is done
 MEMORY_SAMPLE_MS = 20  # a large string of the host lives a few hundred ms: sampled often enough to see it
 # The CRM's limits, set high enough for the 100 MB row (the attachment, and the .eml holding it again).
 CRM_LIMITS = ("--max-file-bytes", str(512 * 1024 * 1024), "--max-message-bytes", str(1536 * 1024 * 1024))
@@ -204,6 +205,8 @@ REPLAY_ALL = """async indices => {
 
 PINNED_WATCH = """({ mail, name }) => {
   const run = (window.__mcRun = { start: null, header: null, suggestions: null });
+  let shown;
+  window.__mcSuggestionsShown = new Promise((resolve) => { shown = resolve; });
   const observer = new MutationObserver(() => {
     if (run.header === null && document.querySelector("#mail-subject")?.textContent === mail.subject) {
       run.header = performance.now();
@@ -212,6 +215,7 @@ PINNED_WATCH = """({ mail, name }) => {
     if (run.header !== null && records.some((t) => t.includes(name))) {
       run.suggestions = performance.now();
       observer.disconnect();
+      shown();
     }
   });
   const all = { subtree: true, childList: true, attributes: true, characterData: true };
@@ -237,8 +241,8 @@ LINK_WATCH = """() => {
   observer.observe(document.querySelector("#app"), { attributes: true, attributeFilter: ["data-screen"] });
 }"""
 
-# Until the receipt shows / the results are rendered, nothing polling the page meanwhile (one promise,
-# awaited by the driver).
+# Until the receipt shows / the results or the suggestions are rendered, nothing polling the page meanwhile
+# (one promise, awaited by the driver; the plain-fetch baselines run in one evaluate, unpolled, too).
 RECEIPT_SHOWN = """(ms) => new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`no receipt after ${ms} ms`)), ms);
   window.__mcReceiptShown.then(() => { clearTimeout(timer); resolve(); });
@@ -246,6 +250,10 @@ RECEIPT_SHOWN = """(ms) => new Promise((resolve, reject) => {
 RENDERED = """(ms) => new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`no results rendered after ${ms} ms`)), ms);
   window.__mcRendered.then(() => { clearTimeout(timer); resolve(); });
+})"""
+SUGGESTIONS_SHOWN = """(ms) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`no suggestions after ${ms} ms`)), ms);
+  window.__mcSuggestionsShown.then(() => { clearTimeout(timer); resolve(); });
 })"""
 
 # Uploading the same files with plain fetch through the same protocol (mcupload start + chunks).
@@ -484,7 +492,7 @@ def run_pinned(page: Page, runs: int, progress: Progress) -> list[dict[str, Any]
         page.evaluate(
             PINNED_WATCH, {"mail": mail(f"<pin-{uuid.uuid4().hex}@example.it>", sender, subject), "name": sender[0]}
         )
-        page.wait_for_function("() => window.__mcRun.suggestions !== null", timeout=SCREEN_TIMEOUT_MS)
+        page.evaluate(SUGGESTIONS_SHOWN, SCREEN_TIMEOUT_MS)
         run = page.evaluate("window.__mcRun")
         calls = crm_calls(page, since, run["start"], run["suggestions"])
         crm_ms = span(calls)
@@ -548,6 +556,9 @@ def run_link(
             window = {"start": run["click"], "end": run["receipt"]}
             tasks = page.evaluate(LONG_TASK_OWNERS, window)
             host_spans = page.evaluate(HOST_SPANS, window)
+            # the same start as the pane's link: the pane settled, the garbage of the link before collected
+            page.wait_for_timeout(SETTLE_MS)
+            cdp.send("HeapProfiler.collectGarbage")
             baseline = page.evaluate(PLAIN_UPLOAD, {"crm": crm.url, "files": files})
             (fixtures / link["eml"]).unlink()
             # its memory: another mail of the same size, linked while the renderer's memory is sampled
@@ -561,6 +572,7 @@ def run_link(
                 alone: dict[str, Any] | None = one_link(
                     page, cdp, profile, fixtures, size_mb, attachments=attachments, ready_answers=True
                 )
+                (fixtures / alone["eml"]).unlink()
                 alone_sampled = one_link(
                     page, cdp, profile, fixtures, size_mb, attachments=attachments, ready_answers=True, sampled=True
                 )
@@ -596,7 +608,6 @@ def run_link(
                 "long_tasks_by_owner": tasks,
             }
             if alone is not None:
-                (fixtures / alone["eml"]).unlink()
                 alone_window = {"start": alone["run"]["click"], "end": alone["run"]["receipt"]}
                 alone_tasks = page.evaluate(LONG_TASK_OWNERS, alone_window)
                 sample |= {
@@ -674,7 +685,7 @@ def one_link(
 def host_alone(page: Page, cdp: CDPSession, profile: Path) -> dict[str, Any]:
     """The simulated host's share of a link, measured alone in the same page: its answers to the pane's
     Office calls for the selected mail (time, and the renderer's resident memory growth)."""
-    page.wait_for_timeout(500)  # the pane settles on its receipt
+    page.wait_for_timeout(SETTLE_MS)  # the pane settles on its receipt
     cdp.send("HeapProfiler.collectGarbage")
     rss_before = rss_peak = renderer_rss(profile)
     page.evaluate(HOST_ONLY)

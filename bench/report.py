@@ -298,11 +298,13 @@ def _flows_markdown(flows: dict[str, Any]) -> list[str]:
                 "",
                 "### The pane alone: the host's answers built before the click",
                 "",
-                "After each link above, another mail of the same size is linked with the simulated host answering "
+                "After each link above, two more mails of the same size are linked (one timed, one with the "
+                "renderer's memory sampled) with the simulated host answering "
                 "from strings it built before the click (`OfficeSim.configure({readyAnswers: true})`): no host "
                 "work and no host strings are made during the link, so its time and its renderer memory growth "
                 "are the pane's own, measured directly (the difference of two figures above carries both runs' "
-                "host strings and when V8 happened to collect them).",
+                "host strings and when V8 happened to collect them). The plain `fetch` upload is the one of the "
+                "link above.",
                 "",
                 "| attachments | links | pane alone | plain `fetch` (same size) | ratio | renderer memory growth "
                 "| growth ÷ attachment | longest main-thread task |",
@@ -341,8 +343,8 @@ def _flows_markdown(flows: dict[str, Any]) -> list[str]:
             f"growth within 2× the attachment: {_verdict(_med(big, 'rss_growth_bytes'), big_mb, 2)} with the "
             f"host's strings, {own_memory}; the "
             f"pane's longest main-thread task within 50 ms: {_tasks_verdict(big, big_alone, pane_tasks)} "
-            "(times from links nothing observed; memory from another link of a mail of the same size, the "
-            "renderer's resident memory sampled every 20 ms).",
+            "(times from links during which the bench neither samples nor polls the page; memory from another "
+            "link of a mail of the same size, the renderer's resident memory sampled every 20 ms).",
             "",
         ]
     if officejs := flows.get("officejs"):
