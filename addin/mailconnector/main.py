@@ -20,8 +20,10 @@ from mailconnector.crm import CrmClient, held
 from mailconnector.crm.probe import FetchProbe
 from mailconnector.crm.transport import FetchTransport
 from mailconnector.crm.urls import CrmUrl
-from mailconnector.office.bridge import ItemHandle, OfficeBridge, RoamingPreferences
+from mailconnector.office.answers import ItemHandle
+from mailconnector.office.bridge import OfficeBridge
 from mailconnector.office.errors import OfficeError
+from mailconnector.office.roaming import RoamingPreferences
 from mailconnector.ui.host_screens import HostProblem, host_screen
 from mailconnector.ui.i18n import Translator
 from mailconnector.ui.token_store import LocalTokenStore

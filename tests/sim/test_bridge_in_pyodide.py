@@ -211,7 +211,8 @@ def test_roaming_settings_round_trip(harness: PyodideHarness) -> None:
     result = harness.run(
         """
         from mailconnector.core.ports import Remembered
-        from mailconnector.office.bridge import OfficeBridge, RoamingPreferences
+        from mailconnector.office.bridge import OfficeBridge
+        from mailconnector.office.roaming import RoamingPreferences
 
         async def main():
             preferences = RoamingPreferences(OfficeBridge())

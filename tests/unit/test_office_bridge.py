@@ -18,13 +18,8 @@ import pytest
 
 from mailconnector.core.ports import HostRefused, Remembered
 from mailconnector.models import MailSnapshot
-from mailconnector.office.bridge import (
-    AttachmentPayload,
-    MailBody,
-    OfficeBridge,
-    RequirementReport,
-    RoamingPreferences,
-)
+from mailconnector.office.answers import AttachmentPayload, MailBody, RequirementReport
+from mailconnector.office.bridge import OfficeBridge
 from mailconnector.office.errors import (
     AttachmentTypeNotSupportedError,
     AttachmentUnavailableError,
@@ -38,6 +33,7 @@ from mailconnector.office.errors import (
     SettingsError,
     office_error,
 )
+from mailconnector.office.roaming import RoamingPreferences
 
 
 class JsNull:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from mailconnector.office.bridge import SETTINGS_LIMIT, OfficeBridge, RequirementReport, settings_size
+from mailconnector.office.answers import RequirementReport
+from mailconnector.office.bridge import OfficeBridge
+from mailconnector.office.roaming import SETTINGS_LIMIT, settings_size
 from tests.unit.test_office_bridge import FakeHost, bridge_on, mail_a, run
 
 

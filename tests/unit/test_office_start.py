@@ -7,7 +7,8 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from mailconnector.office.bridge import HostStart, OfficeBridge
+from mailconnector.office.answers import HostStart
+from mailconnector.office.bridge import OfficeBridge
 from mailconnector.ui.host_screens import host_screen
 from mailconnector.ui.i18n import Translator
 from tests.unit.test_office_bridge import FakeHost, mail_a, run

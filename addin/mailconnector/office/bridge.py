@@ -25,15 +25,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from mailconnector.core.ports import AttachmentContent, Capability, Remembered
+from mailconnector.core.ports import AttachmentContent, Capability
 from mailconnector.crm.uploads import UploadSource
 from mailconnector.models import AttachmentInfo, MailSnapshot
+from mailconnector.office.answers import (
+    AttachmentPayload,
+    ContentHolder,
+    HostStart,
+    ItemHandle,
+    MailBody,
+    RequirementReport,
+)
 from mailconnector.office.errors import (
     InternalError,
     OfficeError,
@@ -54,6 +59,7 @@ from mailconnector.office.item_data import (
     theme_from,
     user_dict,
 )
+from mailconnector.office.roaming import SETTINGS_KEY, SETTINGS_LIMIT, refuse_secrets, settings_size
 
 ATTACHMENT_CONTENT_SET = "1.8"
 EML_FILE_SET = "1.14"
@@ -62,82 +68,8 @@ EML_FILE_SET = "1.14"
 KNOWN_MAILBOX_SETS = tuple(f"1.{minor}" for minor in range(1, 16))
 PROBE_LIMIT = 99
 _CAPABILITY_SET: dict[Capability, str] = {"attachments": ATTACHMENT_CONTENT_SET, "eml": EML_FILE_SET}
-_SECRET_KEY = re.compile(r"pass|secret|token|otp|credential|cookie", re.IGNORECASE)
-# Roaming settings: 32 KB for all of an add-in's settings together (learn.microsoft.com "Get and set add-in
-# metadata for an Outlook add-in": "each add-in is limited to 32 KB"), measured as office.js stores them (JSON).
-SETTINGS_LIMIT = 32 * 1024
-SETTINGS_KEY = "mailconnector"
 
 Wrap = Callable[[Callable[..., None]], Any]
-
-
-class ContentHolder(Protocol):
-    """Turns text Office handed over (a property of a JS object, never read into Python) into bytes
-    held by the browser; raises ValueError when the text is not what it should be."""
-
-    async def from_base64(self, container: Any, key: str) -> UploadSource: ...
-
-    async def from_text(self, container: Any, key: str) -> UploadSource: ...
-
-
-@dataclass(frozen=True)
-class MailBody:
-    html: str | None
-    text: str | None
-
-
-@dataclass(frozen=True)
-class HostStart:
-    """Office's answer to the `Office.onReady()` that index.html's office-ready.js made as the page loaded.
-
-    `outlook`: a mailbox is there; `outside`: office.js runs outside Office (or in another Office app);
-    `missing`: office.js itself did not load.
-    """
-
-    state: Literal["outlook", "outside", "missing"]
-    host: str | None = None
-    platform: str | None = None
-
-
-@dataclass(frozen=True)
-class RequirementReport:
-    """What this host can do, from `requirements.isSetSupported("Mailbox", v)`."""
-
-    highest_mailbox: str | None  # e.g. "1.14"; None when not even 1.1 (not Outlook)
-    attachment_contents: bool  # Mailbox 1.8: getAttachmentContentAsync
-    eml_file: bool  # Mailbox 1.14: getAsFileAsync
-
-
-@dataclass(frozen=True)
-class AttachmentPayload:
-    """One attachment's content, or why Outlook would not hand it over."""
-
-    info: AttachmentInfo
-    data: bytes | None = None  # files, attached mails (.eml), calendar items (.ics)
-    url: str | None = None  # cloud attachments
-    format: str | None = None  # Office's AttachmentContentFormat
-    error: OfficeError | None = None
-
-
-@dataclass
-class ItemHandle:
-    """A captured mail: its item object, its plain data, and the body reads already in flight."""
-
-    item: Any
-    fields: dict[str, Any]
-    mailbox_user: dict[str, str] | None
-    _html: asyncio.Future[Any] | None = field(default=None, repr=False)
-    _text: asyncio.Future[Any] | None = field(default=None, repr=False)
-    _headers: asyncio.Future[Any] | None = field(default=None, repr=False)
-
-    @property
-    def item_id(self) -> str | None:
-        item_id: str | None = self.fields["item_id"]
-        return item_id
-
-    def header_snapshot(self) -> MailSnapshot:
-        """The snapshot without the body (to paint the header at once)."""
-        return build_snapshot(self.fields, mailbox_user=self.mailbox_user)
 
 
 class OfficeBridge:
@@ -526,9 +458,7 @@ class OfficeBridge:
         settings = self._settings()
         if settings is None:
             raise SettingsError(5000, "Not Supported", "no roaming settings on this host")
-        for name in values:
-            if _SECRET_KEY.search(name):
-                raise ValueError(f"refusing to store {name!r} in roaming settings: they are not for secrets")
+        refuse_secrets(values)
         # The limit is for all settings together: ours after this change, as office.js serializes them.
         after = {name: self.setting(name) for name in {*self._setting_names, *values}}
         after.update(values)
@@ -544,11 +474,6 @@ class OfficeBridge:
         await self._call(settings, "saveAsync")
 
 
-def settings_size(values: Mapping[str, str]) -> int:
-    """Bytes of roaming settings as office.js saves them: {name: JSON text of the value}, as JSON."""
-    return len(json.dumps({name: json.dumps(value) for name, value in values.items()}).encode("utf-8"))
-
-
 async def _awaited(value: Any) -> Any:
     return await value
 
@@ -556,26 +481,3 @@ async def _awaited(value: Any) -> Any:
 def _setting_value(settings: Any, name: str) -> Any:
     value = settings.get(name)
     return None if value is None or type(value).__name__ in ("JsNull", "JsUndefined") else value
-
-
-class RoamingPreferences:
-    """The core's Preferences port: CRM address, username and module, as one JSON value."""
-
-    def __init__(self, bridge: OfficeBridge) -> None:
-        self.bridge = bridge
-
-    def load(self) -> Remembered:
-        raw = self.bridge.setting(SETTINGS_KEY)
-        try:
-            data = json.loads(str(raw)) if raw else {}
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        return Remembered(
-            url=str(data.get("url", "")), username=str(data.get("username", "")), module=str(data.get("module", ""))
-        )
-
-    async def save(self, remembered: Remembered) -> None:
-        data = {"url": remembered.url, "username": remembered.username, "module": remembered.module}
-        await self.bridge.save_settings({SETTINGS_KEY: json.dumps(data)})
