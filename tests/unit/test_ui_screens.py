@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from mailconnector.core.state import AppState
+from mailconnector.core.state import AppState, ItemProgress
 from mailconnector.models import LookupLink
 from mailconnector.ui import screens
 from mailconnector.ui.i18n import Translator
+from mailconnector.ui.screens_link import progress_row
 from mailconnector.ui.vdom import El, h
+from mailconnector.ui.view import Change, changes_of_element
 from tests.unit.core_fakes import MARIO, Pane, attachment, mail, make_pane, settle, sign_in
 
 HOSTILE = '<script>alert(1)</script> <img src=x onerror=alert(1)> &amp; "quotes"'
@@ -188,3 +190,20 @@ def test_a_file_outlook_is_handing_over_has_a_moving_bar_and_a_file_being_sent_s
     assert reading and all(bar.attr("value") is None for bar in reading)
     assert uploading and all(bar.attr("value") is not None for bar in uploading)
     assert done and all(bar.attr("value") == bar.attr("max") for bar in done)
+
+
+def test_the_page_is_told_to_drop_the_bar_s_value_when_a_file_is_read_and_to_set_it_again_after() -> None:
+    """What the browser depends on: a <progress> without a `value` attribute is indeterminate, so the patch
+    must remove it when a file starts being read (and set it when its upload starts)."""
+    t = Translator("en-GB")
+    waiting, reading, uploading = (
+        progress_row(ItemProgress(name="offerta.pdf", size=2048, sent=sent, status=status), t)
+        for status, sent in (("waiting", 0), ("reading", 0), ("uploading", 1024))
+    )
+    bar = next(i for i, child in enumerate(waiting.children) if isinstance(child, El) and child.tag == "progress")
+    to_reading: list[Change] = []
+    changes_of_element((), waiting, reading, to_reading)
+    to_uploading: list[Change] = []
+    changes_of_element((), reading, uploading, to_uploading)
+    assert ("unset", (bar,), "value") in to_reading
+    assert ("set", (bar,), "value", "1024") in to_uploading

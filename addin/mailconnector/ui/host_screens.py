@@ -1,5 +1,6 @@
 """What the pane shows when Office has not handed it a mailbox: opened outside Outlook, office.js missing,
-or Outlook slow to answer `Office.onReady` (office/bridge.py, `HostStart`). Pure, like `screens`."""
+or Outlook slow to answer `Office.onReady` (`HostStart` of office/answers.py, from `OfficeBridge.start`).
+Pure, like `screens`."""
 
 from __future__ import annotations
 
