@@ -536,7 +536,7 @@ def run_link(
         for index, raw in enumerate(raws):
             (fixtures / raw).write_bytes(attachment_bytes(size_mb * MB, seed=20 + index))
         for i in range(runs):
-            # timed: nothing observes the page during the link (as during the plain-fetch upload below)
+            # timed: the bench neither samples nor polls the page during the link (nor during the plain-fetch upload)
             link = one_link(page, cdp, profile, fixtures, size_mb, attachments=attachments)
             run, calls = link["run"], link["calls"]
             # The same files the pane sent: the attachments, and the .eml when the pane uploaded it too.
