@@ -241,20 +241,18 @@ LINK_WATCH = """() => {
   observer.observe(document.querySelector("#app"), { attributes: true, attributeFilter: ["data-screen"] });
 }"""
 
-# Until the receipt shows / the results or the suggestions are rendered, nothing polling the page meanwhile
-# (one promise, awaited by the driver; the plain-fetch baselines run in one evaluate, unpolled, too).
-RECEIPT_SHOWN = """(ms) => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no receipt after ${ms} ms`)), ms);
-  window.__mcReceiptShown.then(() => { clearTimeout(timer); resolve(); });
+# Until the page resolves `window[name]` (the receipt shown, the results or the suggestions rendered: the
+# promise its watch script made), nothing polling the page meanwhile (one promise, awaited by the driver;
+# the plain-fetch baselines run in one evaluate, unpolled, too).
+SHOWN = """({ name, ms }) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`${name} not resolved after ${ms} ms`)), ms);
+  window[name].then(() => { clearTimeout(timer); resolve(); });
 })"""
-RENDERED = """(ms) => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no results rendered after ${ms} ms`)), ms);
-  window.__mcRendered.then(() => { clearTimeout(timer); resolve(); });
-})"""
-SUGGESTIONS_SHOWN = """(ms) => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no suggestions after ${ms} ms`)), ms);
-  window.__mcSuggestionsShown.then(() => { clearTimeout(timer); resolve(); });
-})"""
+
+
+def await_shown(page: Page, name: str, timeout_ms: float) -> None:
+    page.evaluate(SHOWN, {"name": name, "ms": timeout_ms})
+
 
 # Uploading the same files with plain fetch through the same protocol (mcupload start + chunks).
 PLAIN_UPLOAD = """async ({ crm, files }) => {
@@ -413,7 +411,7 @@ def search_once(page: Page, text: str) -> dict[str, Any]:
     page.fill("#mc-query", text)  # one input event, as a paste or the last keystroke
     # Awaited in the page: nothing polls it meanwhile (wait_for_function would run its test every frame,
     # which the replays with plain fetch never pay).
-    page.evaluate(RENDERED, SCREEN_TIMEOUT_MS)
+    await_shown(page, "__mcRendered", SCREEN_TIMEOUT_MS)
     run: dict[str, Any] = page.evaluate("window.__mcRun")
     return run
 
@@ -492,7 +490,7 @@ def run_pinned(page: Page, runs: int, progress: Progress) -> list[dict[str, Any]
         page.evaluate(
             PINNED_WATCH, {"mail": mail(f"<pin-{uuid.uuid4().hex}@example.it>", sender, subject), "name": sender[0]}
         )
-        page.evaluate(SUGGESTIONS_SHOWN, SCREEN_TIMEOUT_MS)
+        await_shown(page, "__mcSuggestionsShown", SCREEN_TIMEOUT_MS)
         run = page.evaluate("window.__mcRun")
         calls = crm_calls(page, since, run["start"], run["suggestions"])
         crm_ms = span(calls)
@@ -568,11 +566,12 @@ def run_link(
             # The pane alone: the same links of other mails of the same size, the host's answers built before
             # the click (OfficeSim readyAnswers): its time and memory are the pane's own, measured, not a
             # difference of two figures that each carry the host's strings and their garbage collection.
+            alone: dict[str, Any] | None = None
             try:
-                alone: dict[str, Any] | None = one_link(
+                alone = timed_alone = one_link(
                     page, cdp, profile, fixtures, size_mb, attachments=attachments, ready_answers=True
                 )
-                (fixtures / alone["eml"]).unlink()
+                (fixtures / timed_alone["eml"]).unlink()
                 alone_sampled = one_link(
                     page, cdp, profile, fixtures, size_mb, attachments=attachments, ready_answers=True, sampled=True
                 )
@@ -675,7 +674,7 @@ def one_link(
         memory = {"rss_growth_bytes": rss_peak - rss_before, "heap_peak_bytes": heap_peak}
     else:
         page.click("[data-action='link']")
-        page.evaluate(RECEIPT_SHOWN, LINK_TIMEOUT_S * 1000)
+        await_shown(page, "__mcReceiptShown", LINK_TIMEOUT_S * 1000)
     if ready_answers:
         page.evaluate("OfficeSim.configure({ readyAnswers: false })")  # the kept strings go
     run = page.evaluate("window.__mcRun")
