@@ -19,6 +19,7 @@
 // and any error on the way falls back to the plain boot. Where the wasm instance is created (and can be
 // adjusted, e.g. for an engine's function-table layout) is one place: preloadingModuleFactory() in
 // module.mjs, used for the restore and by the build's snapshot run; the plain boot is plainBoot() below.
+// All three create Pyodide without WebAssembly stack switching (module.mjs, withoutStackSwitching).
 import { loadPyodide as loadPlainPyodide, version } from "%PYODIDE%/pyodide.mjs";
 import createPyodideModule from "%PYODIDE%/pyodide.asm.mjs";
 import {
@@ -26,6 +27,7 @@ import {
   preloadingModuleFactory,
   snapshotHeapBytes,
   unpackFiles,
+  withoutStackSwitching,
   writeFiles,
 } from "./module.mjs";
 import { TableLayoutMismatch, tableIdentityFactory, tableIdentityProbe } from "./table-identity.mjs";
@@ -216,7 +218,9 @@ async function plainPython(options, factory, stdLibURL) {
 
 async function plainBoot(options) {
   // The same table as a restore would have (nothing here depends on it; one layout wherever the loader runs).
-  const factory = tableIdentityFactory(createPyodideModule, { correct: tableIdentity === "corrected" });
+  const factory = tableIdentityFactory(withoutStackSwitching(createPyodideModule), {
+    correct: tableIdentity === "corrected",
+  });
   const bytecode = BUILD.bytecode
     ? fetch(here(BUILD.bytecode)).then((r) => (r.ok ? r.arrayBuffer() : null)).catch(() => null)
     : Promise.resolve(null);

@@ -37,7 +37,7 @@ export function preloadingModuleFactory(
   soURL,
   { heapBytes = 0, compiled = null, compiledSo = null, soStubURL = null, table = { correct: false } } = {},
 ) {
-  const withTable = tableIdentityFactory(createPyodideModule, table);
+  const withTable = tableIdentityFactory(withoutStackSwitching(createPyodideModule), table);
   return async (settings) => {
     const locate = settings.locateFile;
     const extensionURL = compiledSo && soStubURL ? soStubURL : soURL;
@@ -98,6 +98,38 @@ export function preloadingModuleFactory(
       throw new Error(`could not grow wasm memory to ${heapBytes} bytes for the snapshot`);
     }
     return module;
+  };
+}
+
+/**
+ * pyodide.asm.mjs's module factory, made to create Pyodide without WebAssembly stack switching (JSPI) in
+ * every engine: the mode WebKit and Firefox always run, and Chromium now too.
+ *
+ * Pyodide looks for JSPI once, synchronously, when its module is created (`"Suspending" in WebAssembly`,
+ * pinned 314.0.7). With it (Chromium 137 and later, hence Edge and WebView2: new Outlook for Windows),
+ * every turn of the asyncio event loop runs through `callPyObjectMaybePromising`: one more browser task
+ * before the handle runs, then the handle on a stack of its own. The pane never suspends Python on a
+ * promise (no `run_sync`), so it pays that for nothing: measured in this Chromium, 2,000
+ * `await asyncio.sleep(0)` took 137 ms with JSPI and 73 ms without. And Pyodide's JSPI mode has open
+ * crash reports in Chromium: importing heavy packages under `runPythonAsync` (pyodide#6106), long-running
+ * pages (pyodide#5702); a pane open all day in Outlook must not be one of them.
+ *
+ * Hidden for the duration of the (synchronous) call only, then put back exactly as it was: the page and
+ * office.js keep the engine they have. The build's snapshot run creates its module the same way, so the
+ * snapshot freezes the same mode the pane restores it into.
+ * @param {Function} createPyodideModule default export of pyodide.asm.mjs
+ */
+export function withoutStackSwitching(createPyodideModule) {
+  return (settings) => {
+    const hidden = ["Suspending", "Suspender"]
+      .filter((name) => name in WebAssembly)
+      .map((name) => [name, Object.getOwnPropertyDescriptor(WebAssembly, name)]);
+    for (const [name] of hidden) delete WebAssembly[name];
+    try {
+      return createPyodideModule(settings);
+    } finally {
+      for (const [name, descriptor] of hidden) Object.defineProperty(WebAssembly, name, descriptor);
+    }
   };
 }
 

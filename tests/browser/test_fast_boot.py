@@ -236,6 +236,33 @@ def test_the_restored_interpreter_takes_the_users_time_zone_and_language(browser
     assert result == {"timezone": -9 * 3600, "gmtoff": 9 * 3600, "lang": "it_IT.UTF-8"}
 
 
+STACK_SWITCHING = """
+import js
+import pyodide_js
+from pyodide.ffi import can_run_sync
+
+async def main():
+    return {
+        "engine_offers_it": bool(js.Reflect.has(js.WebAssembly, "Suspending")),
+        "pyodide_uses_it": bool(pyodide_js._module.jspiSupported),
+        "coroutines_can_block": can_run_sync(),
+    }
+"""
+
+
+@pytest.mark.parametrize("query", ["", "?mc-boot=plain"], ids=["snapshot", "plain"])
+def test_python_runs_without_stack_switching_and_the_page_keeps_it(
+    shared_context: BrowserContext, site: RunningSite, query: str
+) -> None:
+    """This Chromium offers WebAssembly stack switching (JSPI); the pane's Pyodide, restored or booted plain,
+    is created without it (addin/loader/module.mjs, withoutStackSwitching): no event-loop turn pays a
+    second browser task and a stack of its own, and none of Pyodide's JSPI crashes can reach the pane.
+    The engine's `WebAssembly.Suspending` is put back for the page once Pyodide is created."""
+    found, seen = run_in_fresh_harness(shared_context, site, STACK_SWITCHING, query)
+    assert ("mc:plain-boot" if query else "mc:snapshot-restored") in seen
+    assert found == {"engine_offers_it": True, "pyodide_uses_it": False, "coroutines_can_block": False}
+
+
 PYSCRIPT_PACKAGE = """
 import importlib.util, sys
 
