@@ -351,7 +351,7 @@ def search_crm(rows: list[dict[str, Any]], total: int, *, users: Any = None) -> 
         q = sent.params["query"]
         if q.startswith("SELECT count(*) FROM Contacts"):
             return ok([{"count": str(total)}])
-        if q.startswith("SELECT * FROM Contacts"):
+        if q.startswith("SELECT ") and " FROM Contacts" in q:  # rows, whichever columns (the fake sends all)
             return ok(rows)
         if q.startswith("SELECT accountname FROM Accounts WHERE id IN ('3x7')"):
             return ok([{"id": "3x7", "accountname": "Rossi SpA"}])
@@ -403,6 +403,32 @@ def test_names_of_companies_and_owners_are_asked_once_per_session() -> None:
     assert len(fake.calls("query")) == asked + 2  # later: rows and count only, the names are known
     assert len(fake.calls("describe")) == 4  # Contacts, Accounts, Users, Groups: once each
     assert plain.records[0].owner_name is None and again == first
+
+
+def test_once_the_module_is_described_a_search_asks_only_for_the_fields_a_hit_shows() -> None:
+    """A real vtenext Contact has dozens of fields; a hit shows its name, number, emails, company and owner.
+    The session's first search goes together with `describe` (so it cannot know them yet): `*`. Every later
+    one names the fields, of those this user may see: a field the CRM hides is not asked for."""
+    hidden = {**CONTACTS_DESCRIBE, "fields": [f for f in CONTACTS_DESCRIBE["fields"] if f["name"] != "secondaryemail"]}
+    fake = search_crm([ROSSI, ROSSINI], 2).always(
+        "describe", lambda s: ok({**DESCRIBES, "Contacts": hidden}[s.params["elementType"]])
+    )
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            first = await client.search(CONTACTS_MODULE, "rossi", limit=10)
+            second = await client.search(CONTACTS_MODULE, "rossi", limit=10)
+            return first, second
+
+    first, second = run(go())
+    rows_queries = [q for s in fake.calls("query") if " FROM Contacts WHERE " in (q := s.params["query"])]
+    where = vtql.search_condition(["firstname", "lastname", "email"], vtql.SearchTerms(("rossi",)))
+    assert rows_queries[0] == f"SELECT * FROM Contacts WHERE {where} ORDER BY firstname LIMIT 10;"
+    assert rows_queries[2] == (  # [1] is the first search's count
+        "SELECT firstname, lastname, contact_no, email, account_id, assigned_user_id "
+        f"FROM Contacts WHERE {where} ORDER BY firstname LIMIT 10;"
+    )
+    assert second == first  # the same hits, names, numbers, companies and owners
 
 
 class HeldCount(httpx.AsyncBaseTransport):

@@ -239,7 +239,8 @@ class CrmClient:
         """Records of `module` whose search fields contain the text (every word, in any field).
 
         One query for up to `limit` rows, then one `count(*)`: the count tells "too many, refine" from a
-        page that is short only because the CRM left out rows the user may not see.
+        page that is short only because the CRM left out rows the user may not see. The rows query asks
+        only for the fields a hit shows once the module's `describe` is known (`DisplayFields.columns`).
         `describe` is cached, so this is one round trip. `resolve_references` adds company and owner
         names (`with_references`: one more round of queries for names not seen before in this session).
         `on_rows` gets the page as soon as the rows are in, before the count is asked: one round trip
@@ -253,19 +254,21 @@ class CrmClient:
         if terms.empty:
             return SearchResult(module=module.name, text=text, records=(), total=0, limit=limit)
         fields = module.search_fields or (*module.label_fields, *module.email_fields)
+        known = self._descriptions.get((self._conn.username, module.name))
         try:
             where = vtql.search_condition(fields, terms)
             order = module.label_fields[0] if module.label_fields else None
-            rows_query = vtql.select(module.name, where=where, order_by=order, limit=limit)
+            columns = DisplayFields.of(module, known).columns(known)
+            rows_query = vtql.select(module.name, columns, where=where, order_by=order, limit=limit)
             count_query = vtql.count(module.name, where=where)
         except vtql.VtqlError as exc:
             raise CrmProtocolError(f"search: the CRM described {module.name} oddly ({exc})") from None
         # The count goes once the rows are in: sent together, the two queries share the CRM's cores and
         # the rows came back ~2.5x later (15 ms instead of 6 on the local CRM; bench/results/issue13-speed13.md).
-        description = self._descriptions.get((self._conn.username, module.name))
-        if description is None:
+        if known is None:
             description, rows = await _concurrently(self._describe_or_none(module.name), self.query(rows_query))
         else:
+            description = known
             rows = await self.query(rows_query)  # no tasks to gather: one turn of the event loop less
         display = DisplayFields.of(module, description)
         records = tuple(summarise(module.name, row, display) for row in rows[:limit])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mailconnector.models import CrmRecord, LinkableModule, ModuleDescription, RecordSummary
 
@@ -33,6 +34,20 @@ class DisplayFields:
         owner = next((f.name for f in fields if f.type.name == "owner"), None)
         label = module.label_fields or (description.label_fields if description else ())
         return cls(label=label, number=number, emails=module.email_fields, account=account, owner=owner)
+
+    def columns(self, description: ModuleDescription | None) -> tuple[str, ...] | Literal["*"]:
+        """The rows query's columns: the fields a hit shows (`summarise`), of those this user may see.
+
+        A real vtenext module has dozens of fields (Contacts: addresses, phones, dates, description,
+        custom fields), and `SELECT *` sends all of them for every hit, on every search. "*" only while
+        the module's fields are not known yet (the session's first search of a module, whose `describe`
+        goes together with it) or when none of them is visible (the CRM then says what it can send)."""
+        if description is None:
+            return "*"
+        visible = {f.name for f in description.fields}
+        shown = (*self.label, self.number, *self.emails, self.account, self.owner)
+        wanted = tuple(dict.fromkeys(name for name in shown if name and name in visible))
+        return wanted or "*"
 
 
 def summarise(module: str, record: CrmRecord, display: DisplayFields) -> RecordSummary:
