@@ -57,11 +57,20 @@ class El(NamedTuple):
 Child = Node | None | bool | Iterable["Child"]
 
 
+_new = tuple.__new__
+
+
 def h(tag: str, attrs: dict[str, AttrValue | None] | None = None, *children: Child) -> El:
     """`h("p", {"class": "hint"}, "text", h("b", None, "bold"))`; None/False children and attributes
     are left out, lists are flattened."""
-    kept = tuple((k, v) for k, v in (attrs or {}).items() if v is not None and v is not False)
-    return El(tag, kept, tuple(_flatten(children)))
+    # Every render builds hundreds of these (a page of hits alone ~60), so the common case is kept short:
+    # children that are all elements or non-empty strings are taken as they are, and the tuple is made
+    # without NamedTuple's keyword-handling constructor. Half the time per element under Pyodide.
+    kept = tuple([(k, v) for k, v in attrs.items() if v is not None and v is not False]) if attrs else ()
+    for child in children:
+        if not ((type(child) is str and child) or type(child) is El):
+            return _new(El, (tag, kept, tuple(_flatten(children))))
+    return _new(El, (tag, kept, children))
 
 
 def _flatten(children: Iterable[Child]) -> Iterable[Node]:

@@ -119,6 +119,7 @@ class View:
         self.version = version
         self.root = document.getElementById("app")
         self._tree: tuple[Node, ...] | None = None
+        self._screen: str | None = None  # what #app's data-screen says
         self._focus_key: tuple[str, bool] | None = None
         self._problem_key: object = None
         self._focus_pending = False
@@ -142,7 +143,10 @@ class View:
             tree = screens.pane(state, self.t, datetime.now().astimezone(), self.version)
             patch_children(self.root, self._tree or (), tree)
             self._tree = tree
-            self.root.setAttribute("data-screen", state.screen)
+            if state.screen != self._screen:
+                # set again with the same value, it is still a crossing and a mutation for every observer
+                self.root.setAttribute("data-screen", state.screen)
+                self._screen = state.screen
             self._move_focus(state)
         except Exception:
             traceback.print_exc(file=sys.stderr)  # a rendering bug must show in the console, not kill the pane
