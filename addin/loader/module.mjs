@@ -121,11 +121,13 @@ export function preloadingModuleFactory(
  */
 export function withoutStackSwitching(createPyodideModule) {
   return (settings) => {
-    const hidden = ["Suspending", "Suspender"]
-      .filter((name) => name in WebAssembly)
-      .map((name) => [name, Object.getOwnPropertyDescriptor(WebAssembly, name)]);
-    for (const [name] of hidden) delete WebAssembly[name];
+    const hidden = [];
     try {
+      for (const name of ["Suspending", "Suspender"]) {
+        const descriptor = Object.getOwnPropertyDescriptor(WebAssembly, name);
+        // A page that froze WebAssembly keeps its JSPI, and Pyodide uses it as before: never a failed start.
+        if (descriptor && Reflect.deleteProperty(WebAssembly, name)) hidden.push([name, descriptor]);
+      }
       return createPyodideModule(settings);
     } finally {
       for (const [name, descriptor] of hidden) Object.defineProperty(WebAssembly, name, descriptor);

@@ -12,7 +12,15 @@ import pytest
 from mailconnector.crm import CrmClient, vtql
 from mailconnector.crm import errors as e
 from mailconnector.crm.retry import NO_RETRY
-from mailconnector.models import CloudLink, LinkableModule, LinkAttachment, LinkMessage, UploadState
+from mailconnector.crm.search import DisplayFields
+from mailconnector.models import (
+    CloudLink,
+    LinkableModule,
+    LinkAttachment,
+    LinkMessage,
+    ModuleDescription,
+    UploadState,
+)
 from tests.client.fake_crm import (
     BASE,
     CONTACTS,
@@ -384,7 +392,6 @@ def test_search_builds_one_query_and_one_count_from_the_module_s_search_fields()
     assert (mario.label, mario.number, mario.email) == ("Mario Rossi", "CON10", "mario.rossi@example.it")
     assert (mario.account_id, mario.account_label, mario.owner_name) == ("3x7", "Rossi SpA", "Anna Bianchi")
     assert (maria.account_id, maria.account_label, maria.owner_name) == (None, None, "Vendite")
-    assert mario.fields["contact_no"] == "CON10"
 
 
 def test_names_of_companies_and_owners_are_asked_once_per_session() -> None:
@@ -429,6 +436,61 @@ def test_once_the_module_is_described_a_search_asks_only_for_the_fields_a_hit_sh
         f"FROM Contacts WHERE {where} ORDER BY firstname LIMIT 10;"
     )
     assert second == first  # the same hits, names, numbers, companies and owners
+
+
+def test_the_rows_query_names_only_what_vtql_can_carry_and_falls_back_to_every_field() -> None:
+    description = ModuleDescription.model_validate(CONTACTS_DESCRIBE)
+    odd = ModuleDescription.model_validate(
+        {**CONTACTS_DESCRIBE, "fields": [{**f, "name": "contact no"} if f["name"] == "contact_no" else f
+                                         for f in CONTACTS_DESCRIBE["fields"]]}
+    )
+    display = DisplayFields.of(CONTACTS_MODULE, odd)
+    assert display.number == "contact no"  # a name no VTQL query can hold: left out, not a failed search
+    assert "contact no" not in display.columns(odd) and "firstname" in display.columns(odd)
+    assert DisplayFields.of(CONTACTS_MODULE, None).columns(None) == "*"  # nothing known yet
+    nothing_visible = description.model_copy(update={"fields": ()})
+    assert DisplayFields.of(CONTACTS_MODULE, nothing_visible).columns(nothing_visible) == "*"
+
+
+def test_a_field_hidden_while_the_pane_is_open_is_read_again_not_a_failed_search() -> None:
+    """An administrator hides the Contacts' company field from this user while the pane is open (it stays
+    open all day): vtenext refuses a query naming it. The search asks the module's fields again and what
+    the CRM can send, and says nothing to the user; the next search names the fields now visible."""
+    hidden = {"now": False}
+
+    def query(sent: Sent) -> httpx.Response:
+        q = sent.params["query"]
+        if hidden["now"] and "account_id" in q.partition(" FROM ")[0]:
+            return stock_error("Permission to access '.account_id.' attribute denied.")
+        rows = [{k: v for k, v in row.items() if not (hidden["now"] and k == "account_id")} for row in (ROSSI,)]
+        return ok([{"count": "1"}]) if q.startswith("SELECT count(*)") else ok(rows)
+
+    def describe_now(sent: Sent) -> httpx.Response:
+        fields = [f for f in CONTACTS_DESCRIBE["fields"] if not (hidden["now"] and f["name"] == "account_id")]
+        return ok({**CONTACTS_DESCRIBE, "fields": fields})
+
+    fake = FakeCrm().always("query", query).always("describe", describe_now)
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            before = await client.search(CONTACTS_MODULE, "rossi", resolve_references=False)
+            hidden["now"] = True
+            after = await client.search(CONTACTS_MODULE, "rossi", resolve_references=False)
+            later = await client.search(CONTACTS_MODULE, "rossi", resolve_references=False)
+            return before, after, later
+
+    before, after, later = run(go())
+    assert before.records[0].account_id == "3x7"
+    assert [(r.label, r.account_id) for r in (after.records[0], later.records[0])] == [("Mario Rossi", None)] * 2
+    rows_asked = [q.partition(" FROM ")[0] for s in fake.calls("query") if not (q := s.params["query"]).startswith(
+        "SELECT count(*)")]
+    assert rows_asked == [
+        "SELECT *",  # the first search, together with describe
+        "SELECT firstname, lastname, contact_no, email, secondaryemail, account_id, assigned_user_id",  # refused
+        "SELECT *",  # read again
+        "SELECT firstname, lastname, contact_no, email, secondaryemail, assigned_user_id",
+    ]
+    assert len(fake.calls("describe")) == 2
 
 
 class HeldCount(httpx.AsyncBaseTransport):

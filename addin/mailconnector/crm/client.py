@@ -254,12 +254,14 @@ class CrmClient:
         if terms.empty:
             return SearchResult(module=module.name, text=text, records=(), total=0, limit=limit)
         fields = module.search_fields or (*module.label_fields, *module.email_fields)
-        known = self._descriptions.get((self._conn.username, module.name))
+        key = (self._conn.username, module.name)
+        known = self._descriptions.get(key)
         try:
             where = vtql.search_condition(fields, terms)
             order = module.label_fields[0] if module.label_fields else None
             columns = DisplayFields.of(module, known).columns(known)
             rows_query = vtql.select(module.name, columns, where=where, order_by=order, limit=limit)
+            every_field = vtql.select(module.name, where=where, order_by=order, limit=limit)
             count_query = vtql.count(module.name, where=where)
         except vtql.VtqlError as exc:
             raise CrmProtocolError(f"search: the CRM described {module.name} oddly ({exc})") from None
@@ -268,8 +270,17 @@ class CrmClient:
         if known is None:
             description, rows = await _concurrently(self._describe_or_none(module.name), self.query(rows_query))
         else:
-            description = known
-            rows = await self.query(rows_query)  # no tasks to gather: one turn of the event loop less
+            try:
+                description = known
+                rows = await self.query(rows_query)  # no tasks to gather: one turn of the event loop less
+            except (AccessDenied, WebServiceError):
+                if rows_query == every_field:
+                    raise
+                # A field it names was hidden after `describe` was read (an administrator's change; a pane
+                # stays open all day): vtenext refuses a named column the user may no longer see. Read the
+                # module's fields again and ask what the CRM can send, as the first search does.
+                self._descriptions.pop(key, None)
+                description, rows = await _concurrently(self._describe_or_none(module.name), self.query(every_field))
         display = DisplayFields.of(module, description)
         records = tuple(summarise(module.name, row, display) for row in rows[:limit])
         if on_rows is not None:

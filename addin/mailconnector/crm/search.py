@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mailconnector.crm import vtql
 from mailconnector.models import CrmRecord, LinkableModule, ModuleDescription, RecordSummary
 
 ACCOUNTS = "Accounts"
@@ -44,7 +45,7 @@ class DisplayFields:
         goes together with it) or when none of them is visible (the CRM then says what it can send)."""
         if description is None:
             return "*"
-        visible = {f.name for f in description.fields}
+        visible = {f.name for f in description.fields if vtql.is_identifier(f.name)}
         shown = (*self.label, self.number, *self.emails, self.account, self.owner)
         wanted = tuple(dict.fromkeys(name for name in shown if name and name in visible))
         return wanted or "*"
@@ -65,7 +66,6 @@ def summarise(module: str, record: CrmRecord, display: DisplayFields) -> RecordS
         account_id=account_id or None,
         account_label=label if module == ACCOUNTS else None,
         owner_id=owner_id or None,
-        fields=record.fields,
     )
 
 

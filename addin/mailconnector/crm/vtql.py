@@ -27,8 +27,12 @@ class VtqlError(ValueError):
     """A query cannot be built from these parts (bad identifier, empty literal)."""
 
 
+def is_identifier(name: str) -> bool:
+    return _IDENTIFIER.match(name) is not None
+
+
 def identifier(name: str) -> str:
-    if not _IDENTIFIER.match(name):
+    if not is_identifier(name):
         raise VtqlError(f"{name!r} is not a VTQL identifier")
     return name
 

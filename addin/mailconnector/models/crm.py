@@ -163,7 +163,6 @@ class RecordSummary(BoundaryModel):
     account_label: str | None = None
     owner_id: str | None = None
     owner_name: str | None = None
-    fields: JsonObject = Field(default_factory=dict)
 
 
 class SearchResult(BoundaryModel):
