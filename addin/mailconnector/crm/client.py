@@ -261,27 +261,26 @@ class CrmClient:
             order = module.label_fields[0] if module.label_fields else None
             columns = DisplayFields.of(module, known).columns(known)
             rows_query = vtql.select(module.name, columns, where=where, order_by=order, limit=limit)
-            every_field = vtql.select(module.name, where=where, order_by=order, limit=limit)
             count_query = vtql.count(module.name, where=where)
         except vtql.VtqlError as exc:
             raise CrmProtocolError(f"search: the CRM described {module.name} oddly ({exc})") from None
         # The count goes once the rows are in: sent together, the two queries share the CRM's cores and
         # the rows came back ~2.5x later (15 ms instead of 6 on the local CRM; bench/results/issue13-speed13.md).
-        if known is None:
-            description, rows = await _concurrently(self._describe_or_none(module.name), self.query(rows_query))
-        else:
+        rows: tuple[CrmRecord, ...] = ()
+        if known is not None:
             try:
-                description = known
                 rows = await self.query(rows_query)  # no tasks to gather: one turn of the event loop less
             except (AccessDenied, WebServiceError):
-                if rows_query == every_field:
+                if columns == "*":
                     raise
                 # A field it names was hidden after `describe` was read (an administrator's change; a pane
                 # stays open all day): vtenext refuses a named column the user may no longer see. Read the
                 # module's fields again and ask what the CRM can send, as the first search does.
                 self._descriptions.pop(key, None)
-                description, rows = await _concurrently(self._describe_or_none(module.name), self.query(every_field))
-        display = DisplayFields.of(module, description)
+                known, rows_query = None, vtql.select(module.name, where=where, order_by=order, limit=limit)
+        if known is None:
+            known, rows = await _concurrently(self._describe_or_none(module.name), self.query(rows_query))
+        display = DisplayFields.of(module, known)
         records = tuple(summarise(module.name, row, display) for row in rows[:limit])
         if on_rows is not None:
             on_rows(SearchResult(module=module.name, text=text, records=records, total=len(records), limit=limit))
