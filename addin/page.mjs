@@ -9,7 +9,7 @@
  *
  *   MailConnectorPage.patch(parent, json)    // the changes ui/view.py found by comparing two trees,
  *                                            // new subtrees drawn here: elements and text nodes, never markup
- *   const call = MailConnectorPage.send(url, method, headers, body, deadlineMs)
+ *   const call = MailConnectorPage.send(url, method, headers, body, deadlineMs, holdMs)
  *   const answer = await call.answer         // headers and the whole body, or why there is none
  *   call.abort()                             // the caller gave up: the browser drops the request too
  *
@@ -94,14 +94,16 @@ const NO_ANSWER = {
  * (redirects are answers, not followed, and "manual" hides their status); or `failed`, with `timedOut`
  * and the error's `name` and `message`. The request's `body` is a Uint8Array or a FormData (sent as it
  * is: the browser writes its multipart boundary), or null.
+ *
+ * `holdMs`: the request is sent that much later, by a timer of its own (a search built at the keystroke
+ * and sent when its debounce ends: no Python runs in that task, so the browser sends it at once). An
+ * `abort()` before then drops it unsent. `deadlineMs` counts from the sending.
  */
-export function send(url, method, headers, body, deadlineMs) {
+export function send(url, method, headers, body, deadlineMs, holdMs = 0) {
   const controller = new AbortController();
   let timedOut = false;
-  const timer = deadlineMs == null ? null : setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, deadlineMs);
+  let timer = null;
+  let release = null; // ends the hold early, when the call is dropped before it was sent
   const init = {
     method,
     headers,
@@ -115,6 +117,23 @@ export function send(url, method, headers, body, deadlineMs) {
   if (body != null) init.body = body;
   const answer = (async () => {
     try {
+      if (holdMs > 0) {
+        await new Promise((resolve) => {
+          release = resolve;
+          timer = setTimeout(resolve, holdMs);
+        });
+        clearTimeout(timer);
+        timer = release = null;
+        if (controller.signal.aborted) {
+          return { ...NO_ANSWER, failed: true, name: "AbortError", message: "dropped before it was sent" };
+        }
+      }
+      if (deadlineMs != null) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, deadlineMs);
+      }
       // looked up on each call, not at load: a page may wrap fetch after this module (the bench's log)
       const response = await globalThis.fetch(url, init);
       if (response.type === "opaqueredirect") return { ...NO_ANSWER, redirect: true };
@@ -127,7 +146,11 @@ export function send(url, method, headers, body, deadlineMs) {
       if (timer !== null) clearTimeout(timer);
     }
   })();
-  return { answer, abort: () => controller.abort() };
+  const abort = () => {
+    controller.abort();
+    if (release !== null) release();
+  };
+  return { answer, abort };
 }
 
 const api = { patch, send };

@@ -161,3 +161,60 @@ async def main():
 
     assert seen(asked) == ["OPTIONS", None]  # the browser's preflight, the OPTIONS itself, no preflight of the POST
     assert seen(cold) == ["POST"]  # without it: a preflight first, a second round trip
+
+
+def test_a_held_call_leaves_when_its_hold_ends_and_one_dropped_before_never_leaves(
+    harness: PyodideHarness, crm: RunningCrm
+) -> None:
+    """A search built at the keystroke is handed to the page with its hold (crm/hold.py): the page's own timer
+    sends it. A call sent meanwhile is not held up behind it; one dropped during its hold (the user typed
+    on) reaches nothing, and its answer says so. The CRM's own record of the queries it got is the proof."""
+    tag = uuid.uuid4().hex
+    result = harness.run(
+        """
+import asyncio, time
+import httpx
+from mailconnector.browser import page_module
+from mailconnector.crm.hold import Hold
+from mailconnector.crm.transport import HOLD, FetchTransport
+
+def held(seconds):
+    return Hold(time.monotonic() + seconds, time.monotonic, asyncio.sleep)
+
+async def main():
+    async with httpx.AsyncClient(transport=FetchTransport()) as http:
+        async def query(text, hold=None):
+            sent = await http.post(CRM + "/restapi/v1/vtews/query", data={"query": text},
+                                   extensions=None if hold is None else {HOLD: hold})
+            return sent.status_code
+
+        async def seen():
+            return [t["query"] for t in (await http.get(CRM + "/_test/timings")).json() if TAG in t["query"]]
+
+        dropped = asyncio.ensure_future(query(TAG + " dropped", held(600)))
+        waited = asyncio.ensure_future(query(TAG + " waited", held(0.05)))
+        await asyncio.sleep(0)  # both handed to the page
+        plain = await query(TAG + " plain")
+        before = await seen()
+        dropped.cancel()
+        try:
+            await dropped
+        except asyncio.CancelledError:
+            pass
+        waited_status = await waited
+        await query(TAG + " after")  # one more round trip after the drop
+        after = await seen()
+    page = page_module("MailConnectorPage", "addin/page.mjs")
+    call = page.send(CRM + "/restapi/v1/vtews/query", "POST", [], None, None, 600_000)
+    call.abort()
+    answer = await call.answer
+    return {"plain": plain, "waited": waited_status, "before": before, "after": after,
+            "dropped": [answer.failed, answer.name, answer.message]}
+""",
+        CRM=crm.url,
+        TAG=tag,
+    )
+    assert result["plain"] == result["waited"] == 401  # answered: the CRM refuses a query without credentials
+    assert f"{tag} dropped" not in result["before"] and f"{tag} plain" in result["before"]
+    assert sorted(result["after"]) == sorted(f"{tag} {name}" for name in ("plain", "waited", "after"))
+    assert result["dropped"] == [True, "AbortError", "dropped before it was sent"]

@@ -23,6 +23,7 @@ from mailconnector.core.ports import (
 )
 from mailconnector.crm.connection import SessionExpiredHook
 from mailconnector.crm.errors import CrmError, SessionExpired
+from mailconnector.crm.hold import current_hold
 from mailconnector.crm.uploads import ProgressCallback, UploadSource
 from mailconnector.crm.urls import CrmUrl, normalise_crm_url
 from mailconnector.models import (
@@ -196,6 +197,10 @@ class FakeClient:
         return [c.name for c in self.calls]
 
     async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        # Like the real client: a call under a hold (a search waiting out its debounce) is sent, and so
+        # recorded, only when the hold ends; one dropped before then was never sent.
+        if (hold := current_hold()) is not None:
+            await hold.wait()
         self.calls.append(Call(name, args, kwargs))
         queued = self.answers.get(name)
         behaviour = queued.pop(0) if queued else self.defaults[name]

@@ -11,8 +11,10 @@ import pytest
 
 from mailconnector.crm import CrmClient, vtql
 from mailconnector.crm import errors as e
+from mailconnector.crm.hold import Hold, hold_calls
 from mailconnector.crm.retry import NO_RETRY
 from mailconnector.crm.search import DisplayFields
+from mailconnector.crm.transport import HOLD
 from mailconnector.models import (
     CloudLink,
     LinkableModule,
@@ -539,6 +541,85 @@ def test_a_search_being_typed_has_its_permission_asked_once_per_few_seconds() ->
     run(client.aclose())
     # httpx's own transports (CPython) have no browser to ask: nothing happens
     CrmClient(BASE, transport=httpx.MockTransport(fake.handler)).prepare_search()
+
+
+class HoldingTransport(httpx.MockTransport):
+    """A transport that, like the browser's, takes a held request at once and sends it when the hold ends."""
+
+    holds_requests = True
+
+    def __init__(self, fake: FakeCrm) -> None:
+        super().__init__(fake.handler)
+        self.holds: list[Hold | None] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.holds.append(request.extensions.get(HOLD))
+        return await super().handle_async_request(request)
+
+
+def test_a_held_search_goes_out_when_its_hold_ends_and_one_dropped_meanwhile_never_does() -> None:
+    """The search flow hands its request over at the keystroke, held until the debounce ends (crm/hold.py).
+    httpx's own transports get it only then; one given up before then (the user typed on) never leaves."""
+    fake = search_crm([ROSSI], 1)
+    now = [100.0]
+    asked: list[float] = []
+    ended = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await ended.wait()
+
+    async def held_search(client: CrmClient, text: str) -> Any:
+        hold_calls(Hold(now[0] + 0.15, lambda: now[0], sleep))
+        return await client.search(CONTACTS_MODULE, text, resolve_references=False)
+
+    async def go() -> Any:
+        async with fake.client() as client:
+            dropped = asyncio.ensure_future(held_search(client, "ros"))
+            kept = asyncio.ensure_future(held_search(client, "rossi"))
+            for _ in range(5):
+                await asyncio.sleep(0)
+            sent_during_the_hold = len(fake.calls("query"))
+            dropped.cancel()
+            now[0] += 0.15
+            ended.set()
+            result = await kept
+            return sent_during_the_hold, result
+
+    sent_during_the_hold, result = run(go())
+    # each held twice: a module's first search sends `describe` beside the rows
+    assert sent_during_the_hold == 0 and asked == [pytest.approx(0.15)] * 4
+    assert len(fake.calls("describe")) == 1
+    queries = [s.params["query"] for s in fake.calls("query")]
+    assert len(queries) == 2 and all("rossi" in q for q in queries)  # the rows, then the count; never "ros" alone
+    assert [r.label for r in result.records] == ["Mario Rossi"]
+
+
+def test_a_transport_that_holds_requests_gets_a_held_one_at_once_and_the_later_calls_unheld() -> None:
+    """The browser's transport takes the request built at once, with its hold: the page's own timer sends it,
+    so no Python runs between the end of the debounce and the request leaving. The count, asked after the
+    rows came back, is past the hold: sent as it is."""
+    fake = search_crm([ROSSI], 1)
+    transport = HoldingTransport(fake)
+    now = [100.0]
+
+    async def never(seconds: float) -> None:
+        raise AssertionError("a transport that holds requests does the waiting")
+
+    async def go() -> Any:
+        client = CrmClient(BASE, transport=transport, clock=lambda: now[0])
+        client.set_credentials("anna", "token")
+        hold = Hold(now[0] + 0.15, lambda: now[0], never)
+        hold_calls(hold)
+        rows = await client.query("SELECT * FROM Contacts LIMIT 1;")
+        now[0] += 0.15
+        total = await client.count("SELECT count(*) FROM Contacts;")
+        await client.aclose()
+        return hold, rows, total
+
+    hold, rows, total = run(go())
+    assert transport.holds == [hold, None]
+    assert [r.id for r in rows] == ["4x10"] and total == 1
 
 
 def test_no_permission_is_asked_of_a_crm_the_last_call_could_not_reach() -> None:

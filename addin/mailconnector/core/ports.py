@@ -34,7 +34,10 @@ from mailconnector.models import (
 
 
 class CrmSession(Protocol):
-    """The part of `mailconnector.crm.CrmClient` the pane uses (the real client satisfies it)."""
+    """The part of `mailconnector.crm.CrmClient` the pane uses (the real client satisfies it).
+
+    A call made under a hold (`mailconnector.crm.hold`: the search, handed over at the keystroke) is sent
+    no earlier than the hold's end, and never if it is cancelled before."""
 
     @property
     def url(self) -> CrmUrl: ...

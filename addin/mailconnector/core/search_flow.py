@@ -15,6 +15,7 @@ from mailconnector.core import decisions
 from mailconnector.core.ports import CrmSession
 from mailconnector.core.state import SearchView
 from mailconnector.crm import errors
+from mailconnector.crm.hold import Hold, hold_calls
 from mailconnector.models import LinkableModule, SearchResult
 
 if TYPE_CHECKING:
@@ -29,17 +30,20 @@ class SearchFlow:
     page shows as "Searching" without a spinner; "searching" once the answer has taken longer than
     SEARCH_SPINNER_DELAY (the spinner); then the answer's own.
 
-    Nothing is drawn when the request goes out: the browser sends it only once the page's main thread
-    is free again. Drawing "searching" right after the fetch held it back: it reached the local CRM
-    1.3 ms later than the same request sent from plain JavaScript, 0.6 ms without the drawing (one run
-    each, the CRM's own clock; bench/results/issue13-session22.md)."""
+    Nothing runs in the pane when the request goes out: the browser sends a `fetch` only once the page's
+    main thread is free again. Drawing "searching" right after the fetch held it back: it reached the
+    local CRM 1.3 ms later than the same request sent from plain JavaScript, 0.6 ms without the drawing
+    (one run each, the CRM's own clock; bench/results/issue13-session22.md). So the request is built at
+    the keystroke and held until the debounce ends (crm/hold.py): in a browser the page's timer sends
+    it, with no Python before it."""
 
     def __init__(self, app: App) -> None:
         self.app = app
         self._task: asyncio.Task[Any] | None = None
         self._spinner: asyncio.Task[Any] | None = None
         self._generation = 0
-        self._sent = False  # the current search's request has gone out (Enter no longer restarts it)
+        self._sent = False  # the current search's request is built and handed over; it goes out at `_due`
+        self._due = 0.0  # on the app's clock: once past, Enter no longer restarts the search
 
     def cancel(self) -> None:
         """Another mail: the search in flight is dropped, and its answer will not be shown."""
@@ -52,7 +56,7 @@ class SearchFlow:
 
     def now(self) -> bool:
         """Enter in the search field: the search waiting out its debounce starts now (True)."""
-        if self.app.state.choice.search.status != "waiting" or self._sent:
+        if self.app.state.choice.search.status != "waiting" or (self._sent and self.app.clock() >= self._due):
             return False
         self.start(self.app.state.choice.query, debounce=0.0)
         return True
@@ -72,7 +76,8 @@ class SearchFlow:
             return
         app._choice(search=replace(app.state.choice.search, status="waiting", problem=None), **field)
         delay = app.debounce if debounce is None else debounce
-        self._task = app._spawn(self._search(generation, text, typed + delay), mail_bound=True)
+        self._due = typed + delay
+        self._task = app._spawn(self._search(generation, text, self._due), mail_bound=True)
         # The spinner's timer is set now, so that no task of the pane's but the request's runs when it goes out.
         spin_at = typed + delay + SEARCH_SPINNER_DELAY
         self._spinner = app._spawn(self._spin_if_slow(generation, spin_at), mail_bound=True)
@@ -81,14 +86,15 @@ class SearchFlow:
 
     async def _search(self, generation: int, text: str, due: float) -> None:
         app = self.app
-        # The debounce counts from the keystroke: drawing it and starting this task are taken off the wait.
-        if (wait := due - app.clock()) > 0:
-            await app.sleep(wait)
         module = app.state.choice.current_module
         client = app._client
         if generation != self._generation or module is None or client is None:
             return
         self._sent = True
+        # The request is built now and goes out when the debounce ends (counted from the keystroke): in a
+        # browser the page's own timer sends it, with no Python left to run first (crm/hold.py). Typing on
+        # cancels this task, and its request is dropped unsent.
+        hold_calls(Hold(due, app.clock, app.sleep))
         await self._answer(generation, module, client, text)
 
     async def _spin_if_slow(self, generation: int, at: float) -> None:

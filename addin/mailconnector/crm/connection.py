@@ -15,8 +15,9 @@ import httpx
 
 from mailconnector.crm.envelope import decode_response, map_transport_error
 from mailconnector.crm.errors import AuthenticationRequired, CrmError, SessionExpired
+from mailconnector.crm.hold import current_hold
 from mailconnector.crm.retry import RetryPolicy, is_transient
-from mailconnector.crm.transport import NATIVE_BODY, AsksPermission, default_transport
+from mailconnector.crm.transport import HOLD, NATIVE_BODY, AsksPermission, HoldsRequests, default_transport
 from mailconnector.crm.urls import CrmUrl
 
 SessionExpiredHook = Callable[[], Awaitable[str | None]]
@@ -206,12 +207,21 @@ class Connection:
         body: Any,
         authenticated: bool,
     ) -> Any:
+        # Held (crm/hold.py): the browser's page gets the request built now and sends it when the hold
+        # ends; other transports get it once the hold is over.
+        hold = current_hold()
+        if hold is not None and not isinstance(self._transport, HoldsRequests):
+            await hold.wait()
+            hold = None
         auth: httpx.BasicAuth | None = None
         if authenticated:
             if not self.token or not self.username:
                 raise AuthenticationRequired("Not signed in to the CRM.", operation=operation)
             auth = httpx.BasicAuth(self.username, self.token)
         seconds = self.timeout_for(operation)
+        extensions: dict[str, Any] = {} if body is None else {NATIVE_BODY: body}
+        if hold is not None:
+            extensions[HOLD] = hold
         try:
             response = await self._http.post(
                 self._endpoint(operation),
@@ -219,7 +229,7 @@ class Connection:
                 files=dict(files) if files else None,
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
                 timeout=httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT)),
-                extensions={NATIVE_BODY: body} if body is not None else None,
+                extensions=extensions or None,
             )
         except httpx.TransportError as exc:
             self._unreachable = True

@@ -17,6 +17,8 @@ from mailconnector.browser import IN_BROWSER, page_module, to_js
 
 # Request extension: a body fetch sends as it is (a FormData with Blob slices, see crm/held.py).
 NATIVE_BODY = "mailconnector.body"
+# Request extension: a `crm.hold.Hold` the request waits for in the page, built and ready to send.
+HOLD = "mailconnector.hold"
 
 # Browsers refuse to let scripts set these (or they trigger a needless CORS preflight).
 _NOT_SENT = frozenset(
@@ -58,6 +60,15 @@ class AsksPermission(Protocol):
     def ask_permission(self, url: httpx.URL) -> Any: ...
 
 
+@runtime_checkable
+class HoldsRequests(Protocol):
+    """A transport that takes a request with a `HOLD` extension at once and sends it when the hold ends
+    (the browser's: `FetchTransport`, whose page keeps the timer). A held request cancelled before the
+    end is never sent. Other transports get a request only once its hold is over."""
+
+    holds_requests: bool
+
+
 class FetchFailed(httpx.ConnectError):
     """fetch rejected with a TypeError: network down, DNS, TLS, or CORS refused - the browser
     deliberately does not say which."""
@@ -69,6 +80,8 @@ class FetchTransport(httpx.AsyncBaseTransport):
     """One fetch per request, sent and read by `addin/page.mjs`: the headers and the whole body come
     back in one await (the CRM's answers are small JSON), so an answer costs one turn of the event
     loop, not two (the body read used to be a second await, 1-3 ms on a search)."""
+
+    holds_requests = True
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not IN_BROWSER:
@@ -85,8 +98,14 @@ class FetchTransport(httpx.AsyncBaseTransport):
         else:
             sent = None
         deadline = _deadline_seconds(request)
+        hold = request.extensions.get(HOLD)
         call = _page().send(
-            str(request.url), request.method, to_js(headers), sent, None if deadline is None else int(deadline * 1000)
+            str(request.url),
+            request.method,
+            to_js(headers),
+            sent,
+            None if deadline is None else int(deadline * 1000),
+            0 if hold is None else hold.remaining() * 1000,  # read last: the page's timer starts now
         )
         try:
             answer = await call.answer
