@@ -167,49 +167,68 @@ def test_a_held_call_leaves_when_its_hold_ends_and_one_dropped_before_never_leav
     harness: PyodideHarness, crm: RunningCrm
 ) -> None:
     """A search built at the keystroke is handed to the page with its hold (crm/hold.py): the page's own timer
-    sends it. A call sent meanwhile is not held up behind it; one dropped during its hold (the user typed
-    on) reaches nothing, and its answer says so. The CRM's own record of the queries it got is the proof."""
+    sends it, not before the hold ends. A call sent meanwhile is not held up behind it; one dropped during
+    its hold (the user typed on) reaches nothing, and its answer says so. The CRM's own record of the
+    queries it got, and the page's record of when it called `fetch`, are the proof."""
     tag = uuid.uuid4().hex
     result = harness.run(
         """
 import asyncio, time
 import httpx
+from js import eval as js_eval, performance
 from mailconnector.browser import page_module
 from mailconnector.crm.hold import Hold
 from mailconnector.crm.transport import HOLD, FetchTransport
+
+# when the page calls fetch, and with which body (until `restore()`: the harness page is shared)
+fetched = js_eval("(() => { const original = globalThis.fetch; const seen = []; "
+                  "globalThis.fetch = function (url, init) { const body = init && init.body; "
+                  "seen.push([ArrayBuffer.isView(body) ? new TextDecoder().decode(body) : '', performance.now()]); "
+                  "return original.apply(this, arguments); }; "
+                  "return { seen, restore: () => { globalThis.fetch = original; } }; })()")
 
 def held(seconds):
     return Hold(time.monotonic() + seconds, time.monotonic, asyncio.sleep)
 
 async def main():
+    try:
+        return await calls()
+    finally:
+        fetched.restore()
+
+async def calls():
     async with httpx.AsyncClient(transport=FetchTransport()) as http:
         async def query(text, hold=None):
-            sent = await http.post(CRM + "/restapi/v1/vtews/query", data={"query": text},
+            sent = await http.post(CRM + "/restapi/v1/vtews/query", data={"query": TAG + " " + text},
                                    extensions=None if hold is None else {HOLD: hold})
             return sent.status_code
 
         async def seen():
             return [t["query"] for t in (await http.get(CRM + "/_test/timings")).json() if TAG in t["query"]]
 
-        dropped = asyncio.ensure_future(query(TAG + " dropped", held(600)))
-        waited = asyncio.ensure_future(query(TAG + " waited", held(0.05)))
+        long_hold = held(600)
+        dropped = asyncio.ensure_future(query("dropped", long_hold))
+        handed_over = performance.now()
+        waited = asyncio.ensure_future(query("waited", held(0.05)))
         await asyncio.sleep(0)  # both handed to the page
-        plain = await query(TAG + " plain")
+        plain = await query("plain")
         before = await seen()
+        long_hold.drop()  # as the search does when the user types on: at once, then its task is cancelled
         dropped.cancel()
         try:
             await dropped
         except asyncio.CancelledError:
             pass
         waited_status = await waited
-        await query(TAG + " after")  # one more round trip after the drop
+        await query("after")  # one more round trip after the drop
         after = await seen()
     page = page_module("MailConnectorPage", "addin/page.mjs")
     call = page.send(CRM + "/restapi/v1/vtews/query", "POST", [], None, None, 600_000)
     call.abort()
     answer = await call.answer
+    sent = {body.rsplit("+", 1)[-1]: at - handed_over for body, at in fetched.seen.to_py() if TAG in body}
     return {"plain": plain, "waited": waited_status, "before": before, "after": after,
-            "dropped": [answer.failed, answer.name, answer.message]}
+            "dropped": [answer.failed, answer.name, answer.message], "fetched_after_ms": sent}
 """,
         CRM=crm.url,
         TAG=tag,
@@ -218,3 +237,6 @@ async def main():
     assert f"{tag} dropped" not in result["before"] and f"{tag} plain" in result["before"]
     assert sorted(result["after"]) == sorted(f"{tag} {name}" for name in ("plain", "waited", "after"))
     assert result["dropped"] == [True, "AbortError", "dropped before it was sent"]
+    fetched = result["fetched_after_ms"]
+    assert sorted(fetched) == ["after", "plain", "waited"]  # the dropped one never even reached fetch
+    assert fetched["waited"] >= 49  # not before its 50 ms hold ended (the page's clock is coarsened to 0.1 ms)

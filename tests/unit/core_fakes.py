@@ -188,6 +188,7 @@ class FakeClient:
         self.valid_tokens: set[str] = set()
         self.closed = False
         self.prepared = 0  # prepare_search() calls (not in `calls`: it is not a CRM operation)
+        self.dropped: list[str] = []  # calls given up while held (never sent)
 
     # scripting
     def answer(self, operation: str, *answers: Any) -> None:
@@ -197,10 +198,18 @@ class FakeClient:
         return [c.name for c in self.calls]
 
     async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        # Like the real client: a call under a hold (a search waiting out its debounce) is sent, and so
-        # recorded, only when the hold ends; one dropped before then was never sent.
+        await self._held(name)
+        return await self._send(name, *args, **kwargs)
+
+    async def _held(self, name: str) -> None:
+        """Like the real client: a call under a hold (a search waiting out its debounce) is sent, and so
+        recorded and answered, only when the hold ends; one dropped before then is never sent (`dropped`
+        says which, at the moment they were dropped)."""
         if (hold := current_hold()) is not None:
+            hold.on_drop(lambda: self.dropped.append(name))
             await hold.wait()
+
+    async def _send(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self.calls.append(Call(name, args, kwargs))
         queued = self.answers.get(name)
         behaviour = queued.pop(0) if queued else self.defaults[name]
@@ -215,6 +224,7 @@ class FakeClient:
 
     async def _authenticated(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Like the real client: a refused token asks the hook once, then repeats the call."""
+        await self._held(name)
         if self._token is not None and self.valid_tokens and self._token not in self.valid_tokens:
             if self.on_session_expired is None:
                 raise SessionExpired("expired")
@@ -222,7 +232,7 @@ class FakeClient:
             if not token:
                 raise SessionExpired("expired")
             self._token = token
-        return await self._run(name, *args, **kwargs)
+        return await self._send(name, *args, **kwargs)
 
     # CrmSession
     @property
@@ -478,7 +488,8 @@ class ManualSleep:
         await future
 
     def elapse(self) -> None:
-        """Every sleep ends, however long it asked for (`now` stays)."""
+        """Every sleep ends, however long it asked for: `now` moves to the last one's end."""
+        self.now = max([self.now, *(due for due, _ in self.waiting)])
         self._end([f for _, f in self.waiting])
         self.waiting = []
 

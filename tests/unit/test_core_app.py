@@ -342,6 +342,29 @@ def test_a_keystroke_is_one_render_and_the_debounce_counts_from_it() -> None:
     run(scenario)
 
 
+def test_typing_on_drops_the_held_search_at_once_unsent() -> None:
+    """The search's request is handed over at the keystroke, held until the debounce ends. The next
+    keystroke drops it there and then, not at the old task's next turn: in a browser the page's timer
+    could otherwise send it in between. Nothing of it reaches the CRM."""
+
+    async def scenario() -> None:
+        pane = make_pane()
+        pane.app.start(mail())
+        await sign_in(pane)
+        pane.app.type_query("ro")
+        await settle()  # handed over: the fake holds it, as the page would
+        assert pane.client.dropped == [] and [c for c in pane.client.calls if c.name == "search"] == []
+        pane.app.type_query("ros")
+        assert pane.client.dropped == ["search"]  # synchronously, within the keystroke
+        await settle()
+        pane.clock.elapse()
+        await settle()
+        assert [c.args[1] for c in pane.client.calls if c.name == "search"] == ["ros"]
+        assert pane.client.dropped == ["search"]  # the one that went out was not dropped after all
+
+    run(scenario)
+
+
 def test_nothing_is_drawn_when_the_search_goes_out_and_enter_does_not_send_it_twice() -> None:
     """In the browser a request leaves once the page's main thread is free: the pane draws nothing as it
     sends one. From the keystroke to a quick answer the page says "Searching" ("waiting") once, then

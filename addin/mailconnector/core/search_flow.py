@@ -1,8 +1,9 @@
 """The search of the record screen: what the user types, when it is sent, and what the page shows.
 
 Debounced from the keystroke (Enter sends at once); one round trip to the hits (the count follows
-and can only add "too many"); a newer query cancels an older one (its fetch is aborted) and a late
-answer is never shown; the spinner only for an answer still awaited after SEARCH_SPINNER_DELAY.
+and can only add "too many"); a newer query cancels an older one (its request dropped unsent, or its
+fetch aborted) and a late answer is never shown; the spinner only for an answer still awaited after
+SEARCH_SPINNER_DELAY.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ class SearchFlow:
         self._generation = 0
         self._sent = False  # the current search's request is built and handed over; it goes out at `_due`
         self._due = 0.0  # on the app's clock: once past, Enter no longer restarts the search
+        self._hold: Hold | None = None  # what the current search's calls wait for (crm/hold.py)
 
     def cancel(self) -> None:
         """Another mail: the search in flight is dropped, and its answer will not be shown."""
+        if self._hold is not None:
+            self._hold.drop()  # its request, still held, never leaves (an abort only if it already left)
+            self._hold = None
         for task in (self._task, self._spinner):
             if task is not None:
                 task.cancel()
@@ -62,9 +67,9 @@ class SearchFlow:
         return True
 
     def start(self, text: str, *, debounce: float | None = None, query: str | None = None, since: float = 0.0) -> None:
-        """Debounced; a newer query cancels an older one (its fetch is aborted), and a late answer is
-        never shown. `query`: the search field's new text, set in the same state. `since`: seconds
-        between the keystroke and this call (the debounce counts from the keystroke)."""
+        """Debounced; a newer query cancels an older one (its request dropped unsent, or its fetch aborted),
+        and a late answer is never shown. `query`: the search field's new text, set in the same state.
+        `since`: seconds between the keystroke and this call (the debounce counts from the keystroke)."""
         app = self.app
         typed = app.clock() - since
         self.cancel()
@@ -77,14 +82,15 @@ class SearchFlow:
         app._choice(search=replace(app.state.choice.search, status="waiting", problem=None), **field)
         delay = app.debounce if debounce is None else debounce
         self._due = typed + delay
-        self._task = app._spawn(self._search(generation, text, self._due), mail_bound=True)
+        self._hold = Hold(self._due, app.clock, app.sleep)
+        self._task = app._spawn(self._search(generation, text, self._hold), mail_bound=True)
         # The spinner's timer is set now, so that no task of the pane's but the request's runs when it goes out.
         spin_at = typed + delay + SEARCH_SPINNER_DELAY
         self._spinner = app._spawn(self._spin_if_slow(generation, spin_at), mail_bound=True)
         if delay > 0 and app._client is not None:
             app._client.prepare_search()  # the browser's CORS check of the search, while the user types
 
-    async def _search(self, generation: int, text: str, due: float) -> None:
+    async def _search(self, generation: int, text: str, hold: Hold) -> None:
         app = self.app
         module = app.state.choice.current_module
         client = app._client
@@ -93,8 +99,9 @@ class SearchFlow:
         self._sent = True
         # The request is built now and goes out when the debounce ends (counted from the keystroke): in a
         # browser the page's own timer sends it, with no Python left to run first (crm/hold.py). Typing on
-        # cancels this task, and its request is dropped unsent.
-        hold_calls(Hold(due, app.clock, app.sleep))
+        # drops it unsent. An answer that needs no request (nothing left to search for once the text is
+        # cleaned, not signed in) shows at once.
+        hold_calls(hold)
         await self._answer(generation, module, client, text)
 
     async def _spin_if_slow(self, generation: int, at: float) -> None:

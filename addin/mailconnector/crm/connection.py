@@ -17,7 +17,7 @@ from mailconnector.crm.envelope import decode_response, map_transport_error
 from mailconnector.crm.errors import AuthenticationRequired, CrmError, SessionExpired
 from mailconnector.crm.hold import current_hold
 from mailconnector.crm.retry import RetryPolicy, is_transient
-from mailconnector.crm.transport import HOLD, NATIVE_BODY, AsksPermission, HoldsRequests, default_transport
+from mailconnector.crm.transport import HOLD, NATIVE_BODY, AsksPermission, can_hold, default_transport
 from mailconnector.crm.urls import CrmUrl
 
 SessionExpiredHook = Callable[[], Awaitable[str | None]]
@@ -210,7 +210,7 @@ class Connection:
         # Held (crm/hold.py): the browser's page gets the request built now and sends it when the hold
         # ends; other transports get it once the hold is over.
         hold = current_hold()
-        if hold is not None and not isinstance(self._transport, HoldsRequests):
+        if hold is not None and not can_hold(self._transport):
             await hold.wait()
             hold = None
         auth: httpx.BasicAuth | None = None

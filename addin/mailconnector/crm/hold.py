@@ -2,22 +2,23 @@
 debounce ends.
 
 The search flow builds its request while the user types and sets a `Hold` for its own task; every CRM
-call that task makes (the rows, and `describe` beside them on a module's first search) waits until the
-hold's end. In a browser the wait is the page's (`FetchTransport` gives `page.mjs` the request ready to
-send, and a timer sends it), so that no Python runs between the end of the debounce and the request
-leaving: the page's main thread is free at once, which is when a browser sends a `fetch`. Elsewhere the
-connection sleeps out the hold before sending. A call dropped during its hold (the user typed on) is
-never sent. Calls made after the end, or by other tasks, are not held.
+call that task makes (the rows, and `describe` beside them on a module's first search: tasks it starts
+inherit the hold) waits until the hold's end. In a browser the wait is the page's (`FetchTransport` gives
+`page.mjs` the request ready to send, and a timer sends it), so that no Python runs between the end of
+the debounce and the request leaving: the page's main thread is free at once, which is when a browser
+sends a `fetch`. Elsewhere the connection sleeps out the hold before sending. A hold dropped before its
+end (the user typed on) drops its calls unsent. Calls made after the end, or by tasks the holding task
+did not start, are not held.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Hold:
     """Calls made under this hold are sent no earlier than `due`, a reading of `clock`; `sleep` waits on
     the same clock (the app's: tests move it by hand)."""
@@ -25,6 +26,8 @@ class Hold:
     due: float
     clock: Callable[[], float]
     sleep: Callable[[float], Awaitable[None]]
+    dropped: bool = False
+    _drops: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def remaining(self) -> float:
         """Seconds until the calls may go out (0 once they may)."""
@@ -33,6 +36,23 @@ class Hold:
     async def wait(self) -> None:
         if (seconds := self.remaining()) > 0:
             await self.sleep(seconds)
+
+    def on_drop(self, drop: Callable[[], None]) -> None:
+        """`drop` gives up a call handed over under this hold (the page's `abort`): called by `drop()`,
+        or at once if that already happened."""
+        if self.dropped:
+            drop()
+        else:
+            self._drops.append(drop)
+
+    def drop(self) -> None:
+        """The calls handed over under this hold are given up now, unsent if still held. Synchronous, so
+        that no timer of the page can send one between the user's next keystroke and the cancellation of
+        the task that made them (which only runs at the event loop's next turn)."""
+        self.dropped = True
+        drops, self._drops = self._drops, []
+        for drop in drops:
+            drop()
 
 
 _CURRENT: ContextVar[Hold | None] = ContextVar("mailconnector.crm.hold", default=None)

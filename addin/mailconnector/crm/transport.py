@@ -60,15 +60,6 @@ class AsksPermission(Protocol):
     def ask_permission(self, url: httpx.URL) -> Any: ...
 
 
-@runtime_checkable
-class HoldsRequests(Protocol):
-    """A transport that takes a request with a `HOLD` extension at once and sends it when the hold ends
-    (the browser's: `FetchTransport`, whose page keeps the timer). A held request cancelled before the
-    end is never sent. Other transports get a request only once its hold is over."""
-
-    holds_requests: bool
-
-
 class FetchFailed(httpx.ConnectError):
     """fetch rejected with a TypeError: network down, DNS, TLS, or CORS refused - the browser
     deliberately does not say which."""
@@ -107,6 +98,8 @@ class FetchTransport(httpx.AsyncBaseTransport):
             None if deadline is None else int(deadline * 1000),
             0 if hold is None else hold.remaining() * 1000,  # read last: the page's timer starts now
         )
+        if hold is not None:
+            hold.on_drop(call.abort)  # the user typed on: dropped unsent, now, not at this task's next turn
         try:
             answer = await call.answer
         except asyncio.CancelledError:
@@ -145,6 +138,13 @@ def _deadline_seconds(request: httpx.Request) -> float | None:
     if read is None and write is None:
         return None
     return float(connect or 0) + float(max(t for t in (read, write) if t is not None))
+
+
+def can_hold(transport: httpx.AsyncBaseTransport | None) -> bool:
+    """Whether `transport` takes a request with a `HOLD` extension at once and sends it when the hold
+    ends (the browser's: `FetchTransport`, whose page keeps the timer); a held request dropped before
+    then is never sent. Other transports get a request only once its hold is over."""
+    return getattr(transport, "holds_requests", False) is True
 
 
 def default_transport() -> httpx.AsyncBaseTransport | None:
