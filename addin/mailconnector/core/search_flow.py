@@ -43,8 +43,7 @@ class SearchFlow:
         self._task: asyncio.Task[Any] | None = None
         self._spinner: asyncio.Task[Any] | None = None
         self._generation = 0
-        self._sent = False  # the current search's request is built and handed over; it goes out at `_due`
-        self._due = 0.0  # on the app's clock: once past, Enter no longer restarts the search
+        self._sent = False  # the current search's request is built and handed over (it goes out when `_hold` ends)
         self._hold: Hold | None = None  # what the current search's calls wait for (crm/hold.py)
 
     def cancel(self) -> None:
@@ -61,8 +60,10 @@ class SearchFlow:
 
     def now(self) -> bool:
         """Enter in the search field: the search waiting out its debounce starts now (True)."""
-        if self.app.state.choice.search.status != "waiting" or (self._sent and self.app.clock() >= self._due):
+        if self.app.state.choice.search.status != "waiting":
             return False
+        if self._sent and (self._hold is None or not self._hold.remaining()):
+            return False  # already out: not sent twice
         self.start(self.app.state.choice.query, debounce=0.0)
         return True
 
@@ -81,8 +82,7 @@ class SearchFlow:
             return
         app._choice(search=replace(app.state.choice.search, status="waiting", problem=None), **field)
         delay = app.debounce if debounce is None else debounce
-        self._due = typed + delay
-        self._hold = Hold(self._due, app.clock, app.sleep)
+        self._hold = Hold(typed + delay, app.clock, app.sleep)
         self._task = app._spawn(self._search(generation, text, self._hold), mail_bound=True)
         # The spinner's timer is set now, so that no task of the pane's but the request's runs when it goes out.
         spin_at = typed + delay + SEARCH_SPINNER_DELAY
